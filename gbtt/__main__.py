@@ -1,0 +1,5 @@
+import sys
+
+from gbtt.cli import main
+
+sys.exit(main())
