@@ -290,7 +290,7 @@ def _contacts(c: _Ctx) -> Iterator[Diagnostic]:
     for ep in reg.endpoints.values():
         if not ep.line.circuit:
             yield warning("line circuit to fill in", f"endpoint {ep.id!r}: line circuit id to fill in",
-                          "copy the circuit id from the line provider's contract", ep.line.src)
+                          "copy the circuit id from the line provider's contract", ep.line.src.at("circuit"))
 
 
 def _staffing(c: _Ctx) -> Iterator[Diagnostic]:
