@@ -29,24 +29,25 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]+$")
 
 
-class _SafeConstructor(SafeConstructor):
+class _LeadingZeroAsText:
+    """Read ``0243…`` as the text it is (YAML 1.2 would make it the integer 243…)."""
+
     def construct_yaml_int(self, node: Any) -> Any:
         if _LEADING_ZERO.match(node.value):
             return node.value
         return super().construct_yaml_int(node)
 
 
-_SafeConstructor.add_constructor("tag:yaml.org,2002:int", _SafeConstructor.construct_yaml_int)
+class _SafeConstructor(_LeadingZeroAsText, SafeConstructor):
+    pass
 
 
-class _RoundTripConstructor(RoundTripConstructor):
-    def construct_yaml_int(self, node: Any) -> Any:
-        if _LEADING_ZERO.match(node.value):
-            return node.value
-        return super().construct_yaml_int(node)
+class _RoundTripConstructor(_LeadingZeroAsText, RoundTripConstructor):
+    pass
 
 
-_RoundTripConstructor.add_constructor("tag:yaml.org,2002:int", _RoundTripConstructor.construct_yaml_int)
+for _cls in (_SafeConstructor, _RoundTripConstructor):
+    _cls.add_constructor("tag:yaml.org,2002:int", _cls.construct_yaml_int)
 
 
 @dataclass(frozen=True)
