@@ -1,5 +1,11 @@
 """The registry as Ansible sees it: groups, group variables and host variables.
 
+Host and group variables carry what device templates need (addresses, names, the line,
+chairs, the MCU); who runs and funds a system and the focal officers' contact details stay in
+the registry, where reports and the ``gbtt`` commands read them: personal data does not
+belong in every host's variables (they appear in ``-vvv`` output and fact caches), and
+small variables keep every play fast.
+
 Pure Python (no Ansible import): the inventory plugin copies this into Ansible's
 inventory, the benchmarks write it out as a plain YAML inventory, and the tests read it
 directly.
@@ -49,22 +55,11 @@ class InventoryData:
         return g
 
 
-def _named(reg: m.Registry, section: str, ident: str | None) -> dict | None:
-    if ident is None:
-        return None
-    obj = getattr(reg, section).get(ident)
-    return {"id": ident, "name": obj.name if obj else None}
-
-
 def _site(reg: m.Registry, site_id: str | None) -> dict | None:
     site = reg.sites.get(site_id) if site_id else None
     if site is None:
         return None
-    district = reg.districts.get(site.district)
-    commune = next((c for c in district.communes if c.id == site.commune), None) if district else None
-    return {"id": site.id, "name": site.name, "unit": _named(reg, "units", site.unit),
-            "district": site.district, "district_name": district.name if district else None,
-            "commune": site.commune, "commune_name": commune.name if commune else None}
+    return {"id": site.id, "name": site.name, "district": site.district, "commune": site.commune}
 
 
 def build(reg: m.Registry) -> InventoryData:
@@ -72,10 +67,8 @@ def build(reg: m.Registry) -> InventoryData:
     p = reg.province
     prov_group = group_name("province", p.slug)
     inv.group(prov_group).vars["gbtt_province"] = {
-        "name": p.name, "slug": p.slug, "as_of": p.as_of, "regulation": p.regulation,
-        "timezone": p.timezone, "ntp_servers": list(p.ntp_servers), "management_network": p.management_network,
-        "approving_authority": _named(reg, "units", p.approving_authority),
-        "software_baselines": dict(p.software_baselines),
+        "name": p.name, "slug": p.slug, "timezone": p.timezone, "ntp_servers": list(p.ntp_servers),
+        "management_network": p.management_network, "software_baselines": dict(p.software_baselines),
     }
     chair_scales: dict[str, list[str]] = {}
     for s in reg.systems.values():
@@ -92,11 +85,8 @@ def build(reg: m.Registry) -> InventoryData:
         g = inv.group(sys_group)
         g.vars["gbtt_system"] = {
             "id": s.id, "name": s.name, "kind": s.kind, "district": s.district,
-            "operating_agency": _named(reg, "units", s.operating_agency),
-            "funding_owner": _named(reg, "units", s.funding_owner),
-            "approving_authority": _named(reg, "units", reg.approving_authority(s)),
             "management_subnet": s.management_subnet, "chairs": dict(sorted(s.chairs.items())),
-            "mcu": {"host": s.mcu.host, "address": s.mcu.address, "platform": s.mcu.platform},
+            "mcu": {"host": s.mcu.host, "address": s.mcu.address},
         }
         eps = endpoints_of.get(s.id, [])
         mcu_site = _site(reg, s.mcu.site)
@@ -112,17 +102,16 @@ def build(reg: m.Registry) -> InventoryData:
             info = {
                 "id": ep.id, "name": ep.name, "system": ep.system, "site": site,
                 "chair_scales": chair_scales.get(ep.id, []), "border_cluster": ep.border_cluster,
-                "line": {"provider": _named(reg, "units", ep.line.provider), "circuit": ep.line.circuit,
+                "line": {"provider": ep.line.provider, "circuit": ep.line.circuit,
                          "bandwidth_kbps": ep.line.bandwidth_kbps},
-                "focal_officers": [
-                    {"id": c, "name": reg.contacts[c].name, "phone": reg.contacts[c].phone,
-                     "email": reg.contacts[c].email} for c in ep.focal_officers if c in reg.contacts],
-                "camera_presets": [dict(x) for x in ep.camera_presets],
                 "codec": {"host": ep.codec.host, "address": ep.codec.address},
                 "router": {"host": ep.router.host, "address": ep.router.address},
             }
+            district = site["district"] if site else None
+            presets = [dict(x) for x in ep.camera_presets]
+            _add_device(inv, ep.codec, sys_group, district, {"gbtt_endpoint": {**info, "camera_presets": presets}})
+            _add_device(inv, ep.router, sys_group, district, {"gbtt_endpoint": info})
             for dev in (ep.codec, ep.router):
-                _add_device(inv, dev, sys_group, site["district"] if site else None, {"gbtt_endpoint": info})
                 inv.group(group_name("provider", ep.line.provider)).hosts.append(dev.host)
                 if ep.id in chair_scales:
                     inv.group("chair_endpoints").hosts.append(dev.host)

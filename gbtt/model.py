@@ -205,3 +205,15 @@ class Registry:
             "contacts": len(self.contacts),
             "approvals": len(self.approvals),
         }
+
+
+def _reduce(self: Any) -> tuple:
+    """Pickle as (class, field values): the registry cache loads ~3x faster than with
+    dataclasses' generic ``__setstate__``, which looks up the fields for every object."""
+    cls = type(self)
+    return cls, tuple(getattr(self, name) for name in cls.__dataclass_fields__)
+
+
+for _cls in (Src, Province, Commune, District, Unit, Site, Device, Line, Endpoint, System, Contact, Approval,
+             Registry):
+    _cls.__reduce__ = _reduce  # type: ignore[method-assign]

@@ -14,6 +14,7 @@ import os
 import pickle
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from gbtt.diagnostics import Diagnostic, Report, error
 from gbtt.yamlio import Locator, YamlProblem, fast_load
 
 SOURCE_SUFFIXES = ("gbtt.yml", "gbtt.yaml")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 class SourceError(Exception):
@@ -146,27 +147,43 @@ def _content_key(files: dict[str, Path], texts: dict[str, bytes]) -> str:
     return h.hexdigest()
 
 
-def _cache_read(key: str) -> tuple[m.Registry, list[Diagnostic]] | None:
-    path = cache_dir() / f"registry-{key}.pickle"
+def _cache_path(source: Source) -> Path:
+    """One cache entry per inventory source: a changed registry replaces its entry, never adds one."""
+    ident = str(source.config.resolve() if source.config else [str(r.resolve()) for r in source.roots])
+    return cache_dir() / f"registry-{hashlib.sha256(ident.encode()).hexdigest()[:24]}.pickle"
+
+
+def _cache_read(path: Path, key: str) -> tuple[m.Registry, list[Diagnostic]] | None:
     try:
         with open(path, "rb") as fh:
-            fmt, registry, diags = pickle.load(fh)
+            fmt, stored_key, registry, diags = pickle.load(fh)
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, TypeError):
         return None
-    return (registry, diags) if fmt == _CACHE_FORMAT else None
+    if fmt != _CACHE_FORMAT or stored_key != key:
+        return None
+    try:
+        os.utime(path)  # the entry is in use: keep it from the pruning below
+    except OSError:
+        pass
+    return registry, diags
 
 
-def _cache_write(key: str, registry: m.Registry, diags: list[Diagnostic], keep: int = 32) -> None:
-    d = cache_dir()
+CACHE_MAX_AGE_DAYS = 30
+
+
+def _cache_write(path: Path, key: str, registry: m.Registry, diags: list[Diagnostic]) -> None:
+    d = path.parent
     try:
         d.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump((_CACHE_FORMAT, registry, diags), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, d / f"registry-{key}.pickle")
-        old = sorted(d.glob("registry-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)[keep:]
-        for p in old:
-            p.unlink(missing_ok=True)
+            pickle.dump((_CACHE_FORMAT, key, registry, diags), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        # entries of sources not loaded for a month (moved or deleted checkouts, temporary folders)
+        limit = time.time() - CACHE_MAX_AGE_DAYS * 86400
+        for old in d.glob("registry-*.pickle"):
+            if old.stat().st_mtime < limit:
+                old.unlink(missing_ok=True)
     except OSError:
         pass  # a cache that cannot be written only costs time
 
@@ -179,7 +196,7 @@ def load(path: str | os.PathLike | Source, *, use_cache: bool = True) -> LoadRes
     texts = {rel: p.read_bytes() for rel, p in files.items()}
     key = _content_key(files, texts)
     if use_cache:
-        hit = _cache_read(key)
+        hit = _cache_read(_cache_path(source), key)
         if hit is not None:
             report.items.extend(hit[1])
             _check_credentials(source, report)
@@ -192,7 +209,7 @@ def load(path: str | os.PathLike | Source, *, use_cache: bool = True) -> LoadRes
     if not report.errors:
         report.extend(rules.check(registry, invalid=builder.invalid_ids))
     if not report.errors and use_cache:
-        _cache_write(key, registry, report.items)
+        _cache_write(_cache_path(source), key, registry, report.items)
     _check_credentials(source, report)
     return LoadResult(source, registry, report, cached=False, key=key)
 
@@ -221,7 +238,13 @@ def _written_token(line: str | None, column: int | None) -> str | None:
     return token or None
 
 
+# Unicode category Cc is U+0000-U+001F and U+007F-U+009F; plus the line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _control_chars(value: str) -> str | None:
+    if not _CONTROL.search(value):
+        return None
     for ch in value:
         if ch in "\n\r":
             return "a line break"

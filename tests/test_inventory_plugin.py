@@ -19,10 +19,22 @@ def ansible_inventory(*args: str, **env: str):
     return run([tool("ansible-inventory"), *args], **env)
 
 
-def listing(path: Path) -> dict:
+def unwrap(value):
+    """ansible-inventory writes registry strings as {"__ansible_unsafe": text}: never templated."""
+    if isinstance(value, dict):
+        if value.keys() == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def listing(path: Path, raw: bool = False) -> dict:
     proc = ansible_inventory("-i", str(path), "--list")
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    doc = json.loads(proc.stdout)
+    return doc if raw else unwrap(doc)
 
 
 def hosts_of(doc: dict, group: str) -> set[str]:
@@ -60,7 +72,8 @@ def test_province_counts_in_ansible_inventory_list():
     assert {g for g in doc if g.startswith("platform_")} == {"platform_cisco_ce", "platform_cisco_cms",
                                                              "platform_cisco_ios"}
     host = hostvars["tinh-cum-thanh-thuy-codec"]
-    assert host["gbtt_endpoint"]["site"]["commune_name"] == "Thanh Thủy"
+    assert host["gbtt_endpoint"]["site"]["commune"] == "thanh-thuy"
+    assert host["gbtt_endpoint"]["name"].startswith("Cụm") and host["gbtt_endpoint"]["camera_presets"]
     assert host["gbtt_system"]["kind"] == "provincial" and host["gbtt_platform"] == "cisco_ce"
     assert host["gbtt_province"]["timezone"] == "Asia/Ho_Chi_Minh"
     # group_vars beside the inventory still apply
@@ -73,12 +86,22 @@ def test_graph_shows_the_province_tree():
     assert "dong-van-lung-cu-codec" in proc.stdout and "dong-van-mcu" in proc.stdout
 
 
-def test_lab_inventory_layers_synthetic_contacts():
-    doc = listing(ROOT / "inventory" / "lab")
-    officer = doc["_meta"]["hostvars"]["tinh-ubnd-codec"]["gbtt_endpoint"]["focal_officers"][0]
-    assert officer["name"] and officer["phone"].startswith("0900 000") and officer["email"].endswith("@lab.invalid")
-    prod = listing(HAGIANG)["_meta"]["hostvars"]["tinh-ubnd-codec"]["gbtt_endpoint"]["focal_officers"][0]
-    assert prod["name"] is None and prod["phone"] is None  # never invented people in production
+def test_registry_strings_reach_ansible_as_unsafe_text():
+    raw = listing(HAGIANG, raw=True)["_meta"]["hostvars"]["tinh-ubnd-codec"]
+    assert set(raw["gbtt_endpoint"]["name"]) == {"__ansible_unsafe"}
+    assert set(raw["ansible_host"]) == {"__ansible_unsafe"}
+
+
+def test_lab_inventory_layers_synthetic_contacts_and_keeps_them_out_of_host_vars():
+    lab = registry.load(ROOT / "inventory" / "lab").registry
+    prod = registry.load(HAGIANG).registry
+    officer = lab.contacts[lab.endpoints["tinh-ubnd"].focal_officers[0]]
+    assert officer.name and officer.phone.startswith("0900 000") and officer.email.endswith("@lab.invalid")
+    blank = prod.contacts[prod.endpoints["tinh-ubnd"].focal_officers[0]]
+    assert blank.name is None and blank.phone is None  # never invented people in production
+    # personal data stays in the registry (reports read it there), not in every host's variables
+    text = json.dumps(listing(ROOT / "inventory" / "lab"), ensure_ascii=False)
+    assert officer.phone not in text and officer.email not in text and "focal_officers" not in text
 
 
 def test_plugin_output_matches_the_python_build(mini_inventory: Path):

@@ -3,15 +3,85 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from gbtt import registry
+from gbtt import registry, schema, yamlio
 from gbtt.yamlio import YamlProblem, fast_load
 
 from conftest import MINI, ROOT, run
+
+
+# Plain scalars of every kind the YAML 1.2 core schema resolves, and the look-alikes it does not.
+_SCALARS = [
+    "NO", "no", "yes", "Yes", "on", "off", "y", "n", "true", "True", "TRUE", "false", "FALSE", "tRue",
+    "null", "Null", "NULL", "~", "", "nil", "0", "-0", "+0", "7", "-12", "+5", "0243", "-007", "0243 3866",
+    "1_000", "0x1F", "0X1F", "0o17", "0o19", "017", "1.5", "1.10", "9.10", "-.5", "+.5", ".5", "1.", "1e3",
+    "1E3", "1.5e-3", "12e", ".inf", "-.Inf", "+.INF", ".nan", ".NaN", "inf", "nan", "22:30", "190:20:30",
+    "2017-03-02", "2001-12-14t21:59:43.10-05:00", "10.23.1.2", "010.001.001.001", "10.23.0.0/16", "3a",
+    "ce11.17.1.5", "17.09.05", "Hà Giang", "a b", "-x", "x@",
+]
+
+
+@pytest.mark.parametrize("value", _SCALARS)
+def test_fast_reader_resolves_like_the_safe_loader(value: str):
+    """The libyaml-based reader every load uses and ruamel.yaml's loader agree on every scalar."""
+    text = f"plain: {value}\nquoted: '{value}'\nnested:\n  k: {value}\nlist:\n  - {value}\n"
+    # repr: tells 1 from 1.0 and True, and NaN equals itself
+    assert repr(yamlio.fast_load(text, "f.yml")) == repr(yamlio._safe_load(text, "f.yml"))
+    if ":" not in value:
+        flow = f"list: [{value}]\nmap: {{k: {value}}}\n"
+        assert repr(yamlio.fast_load(flow, "f.yml")) == repr(yamlio._safe_load(flow, "f.yml"))
+
+
+@pytest.mark.parametrize("value", ["=", "0b101", "<<"])
+def test_fast_reader_has_no_yaml_11_leftovers(value: str):
+    """ruamel.yaml's safe loader still knows YAML 1.1's value key, binary numbers and merge key;
+    the YAML 1.2 core schema does not: they are text."""
+    assert yamlio.fast_load(f"a: {value}\n", "f.yml") == {"a": value}
+
+
+def test_fast_reader_refuses_a_value_that_contains_itself():
+    with pytest.raises(YamlProblem) as exc:
+        yamlio.fast_load("a: 1\nb: &x\n  - *x\n", "f.yml")
+    assert exc.value.line == 2 and "contains itself" in exc.value.message  # where the anchored list starts
+
+
+@pytest.mark.parametrize("text", [
+    "a: &x {b: 1, c: [1, 2]}\nd: *x\n", "- !!str 5\n- !!int '7'\n", "a: |\n  two\n  lines\n",
+    "%YAML 1.2\n---\na: 1\n", "", "# only a comment\n", "? [1, 2]\n: x\n", "a: !custom 1\n",
+    "a: 1\na: 2\n", "a: [1\n", "a:\n\tb: 1\n", "a: *nowhere\n", "a: 1\n---\nb: 2\n",
+])
+def test_fast_reader_matches_the_safe_loader_on_documents_and_errors(text: str):
+    def outcome(read):
+        try:
+            return "ok", repr(read(text, "f.yml"))
+        except yamlio.YamlProblem as exc:
+            return "error", exc.kind, exc.line, exc.message
+    assert outcome(yamlio.fast_load) == outcome(yamlio._safe_load)
+
+
+def test_schema_fast_check_agrees_with_the_detailed_one():
+    """A file the compiled validator passes has no jsonschema problem, and one it fails has some."""
+    files = sorted((ROOT / "tests").rglob("*.yml")) + sorted((ROOT / "inventory").rglob("registry/**/*.yml"))
+    checked = 0
+    for path in files:
+        try:
+            data = yamlio.fast_load(path.read_text(encoding="utf-8"), str(path))
+        except yamlio.YamlProblem:
+            continue
+        if not isinstance(data, dict) or not set(data) & set(schema.SECTION_NAMES):
+            continue
+        detailed = list(schema._VALIDATOR.iter_errors(data))
+        assert schema.is_valid(data) == (not detailed), path
+        checked += 1
+    assert checked > 40
+    for bad in ({"units": [{"id": "x"}]}, {"units": [{"id": True, "name": 1}]}, {"nope": 1}, {"units": "x"},
+                {"systems": [{"id": "a", "kind": "provincial", "extra": 1}]}):
+        assert not schema.is_valid(bad) and list(schema._VALIDATOR.iter_errors(bad))
 
 
 def test_yaml_12_keeps_norway_times_and_leading_zeros_as_text():
@@ -91,6 +161,21 @@ def test_valid_registry_is_cached_and_any_byte_change_invalidates(mini: Path):
     third = registry.load(mini)
     assert not third.cached and third.key != first.key
     assert third.registry.endpoints["tinh-ubnd"].name == "UBND tỉnh Hà Giang"
+
+
+def test_cache_keeps_one_entry_per_source(mini: Path, tmp_path: Path):
+    import os
+    cache = Path(os.environ["GBTT_CACHE_DIR"])
+    registry.load(mini)
+    p = mini / "endpoints" / "tinh.yml"
+    for i in range(3):  # every edit replaces the source's entry instead of adding one
+        p.write_text(p.read_text() + f"# edit {i}\n")
+        assert not registry.load(mini).cached
+    assert len(list(cache.glob("registry-*.pickle"))) == 1
+    other = tmp_path / "other"
+    shutil.copytree(mini, other)
+    assert not registry.load(other).cached and registry.load(mini).cached and registry.load(other).cached
+    assert len(list(cache.glob("registry-*.pickle"))) == 2
 
 
 def test_invalid_registry_is_never_cached(mini: Path):

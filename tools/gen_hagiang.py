@@ -32,6 +32,8 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "hagiang_units_2017.yml"
 REGISTRY = Path("inventory/hagiang/registry")
@@ -41,25 +43,16 @@ LAB_REGISTRY = Path("inventory/lab/registry")
 PROVINCE_CODE = 23                      # Hà Giang's vehicle-plate code: 10.23.0.0/16
 NETWORK = ipaddress.IPv4Network(f"10.{PROVINCE_CODE}.0.0/16")
 NTP_SERVERS = [f"10.{PROVINCE_CODE}.0.10", f"10.{PROVINCE_CODE}.0.11"]
-TINH_OCTET, CNTT_OCTET, FIRST_DISTRICT_OCTET = 1, 2, 11
-MCU_HOST_OCTET = 2
-ROUTER_BASE, CODEC_BASE, MAX_ENDPOINTS = 10, 130, 110
+from gbtt.plan import (  # noqa: E402  (the plan and equipment shared with gbtt.synth)
+    BW_HIGH, BW_LOW, CNTT_OCTET, CODEC_BASE, CODEC_CHAIR, CODEC_OTHER, FIRST_DISTRICT_OCTET, MAX_ENDPOINTS,
+    MCU_HOST_OCTET, MCU_MODEL_OTHER, MCU_MODEL_TINH, PRESETS_CHAIR, PRESETS_OTHER, ROUTER_BASE, ROUTER_MODEL,
+    TINH_OCTET,
+)
 
-# --- equipment ---------------------------------------------------------------------------
-MCU_MODEL_TINH = "Cisco Meeting Server 2000"
-MCU_MODEL_OTHER = "Cisco Meeting Server 1000"
-CODEC_CHAIR = "Cisco Webex Room Kit Pro"
-CODEC_OTHER = "Cisco Webex Room Kit"
-ROUTER_MODEL = "Cisco ISR 1111-4P"
-PRESETS_CHAIR = [(1, "Toàn cảnh"), (2, "Chủ tọa"), (3, "Đại biểu")]
-PRESETS_OTHER = [(1, "Toàn cảnh"), (2, "Người phát biểu")]
-BW_HIGH, BW_LOW = 4096, 2048
 MAX_ENDPOINT_NAME = 48
 MAX_LINE = 120
 
-# --- Vietnamese words --------------------------------------------------------------------
-DISTRICT_WORD = {"huyen": "huyện", "thanh_pho": "thành phố", "thi_xa": "thị xã"}
-COMMUNE_WORD = {"xa": "xã", "phuong": "phường", "thi_tran": "thị trấn"}
+from gbtt.plan import COMMUNE_WORD, DISTRICT_WORD, Commune, district_title  # noqa: E402
 
 # --- the lab's synthetic people ----------------------------------------------------------
 LAB_FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ"]
@@ -79,17 +72,6 @@ def slug(text: str) -> str:
 
 
 @dataclass
-class Commune:
-    id: str
-    name: str
-    type: str
-
-    @property
-    def title(self) -> str:           # "xã Lũng Cú"
-        return f"{COMMUNE_WORD[self.type]} {self.name}"
-
-
-@dataclass
 class District:
     id: str
     name: str
@@ -100,8 +82,8 @@ class District:
     communes: list[Commune]
 
     @property
-    def title(self) -> str:           # "huyện Đồng Văn", "thành phố Hà Giang"
-        return f"{DISTRICT_WORD[self.type]} {self.name}"
+    def title(self) -> str:
+        return district_title(self.type, self.name)
 
 
 @dataclass

@@ -26,18 +26,28 @@ options:
     type: list
     elements: str
     default: [registry]
+  secrets:
+    description:
+      - C(vault) (production) checks that the device credentials in C(group_vars/all/) are
+        ansible-vault values (a plaintext password is refused, a null one is a warning "to fill in").
+      - C(plain) is for the lab only, whose openly lab-only credentials are plain text.
+    type: str
+    choices: [vault, plain]
+    default: vault
 """
 
 EXAMPLES = r"""
+---
 # inventory/hagiang/hagiang.gbtt.yml
 plugin: gbtt
 registry: registry
-
+---
 # inventory/lab/lab.gbtt.yml: the province with lab-only contacts layered on top
 plugin: gbtt
 registry:
   - ../hagiang/registry
   - registry
+secrets: plain
 """
 
 from pathlib import Path

@@ -1,0 +1,97 @@
+# gbtt: set up, check, test and measure the project. Every tool runs from .venv/bin; nothing
+# needs an activated shell. `make help` lists the targets.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamp
+# Candidate interpreters for the venv, first that is Python 3.11+ wins.
+PYTHON_CANDIDATES ?= python3.11 python3
+# Tools that spawn ansible-* (ansible-lint, molecule, the tests) find them on PATH.
+VENV_PATH := PATH="$(CURDIR)/$(BIN):$$PATH"
+# The project's ansible.cfg, whatever the current directory or its permissions.
+export ANSIBLE_CONFIG ?= $(CURDIR)/ansible.cfg
+# Extra arguments: make test PYTEST_ARGS='-k registry -x'; make bench BENCH_ARGS='--repeat 1'
+PYTEST_ARGS ?=
+# pytest-xdist workers (-n); empty runs the tests in one process.
+PYTEST_WORKERS ?= auto
+BENCH_ARGS ?=
+# Folders yamllint checks (those that exist).
+YAML_DIRS := playbooks roles inventory molecule
+
+.PHONY: help setup quickstart test lint bench clean constraints
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
+
+setup: $(STAMP) ## create .venv with the pinned dependencies and install requirements.yml
+	$(VENV_PATH) $(BIN)/ansible-galaxy collection install -r requirements.yml --offline
+
+# The venv is (re)built only when pyproject.toml or constraints.txt changed, or it is missing.
+# The stamp is written last, so a failed install is retried on the next run.
+$(STAMP): pyproject.toml constraints.txt
+	@if [ -x $(BIN)/python ] && $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	  echo "reusing $(VENV) ($$($(BIN)/python -V))"; \
+	else \
+	  py=""; \
+	  for c in $(PYTHON_CANDIDATES); do \
+	    if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+	      py="$$c"; break; \
+	    fi; \
+	  done; \
+	  if [ -z "$$py" ]; then \
+	    echo "error: gbtt needs Python 3.11 or newer; none of '$(PYTHON_CANDIDATES)' is" >&2; exit 1; \
+	  fi; \
+	  echo "creating $(VENV) with $$(command -v $$py) ($$("$$py" -V))"; \
+	  rm -rf $(VENV); \
+	  "$$py" -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet --upgrade -c constraints.txt pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+quickstart: setup ## validate the province registry and show it as an Ansible inventory graph
+	$(BIN)/gbtt validate inventory/hagiang
+	$(VENV_PATH) $(BIN)/ansible-inventory -i inventory/hagiang --graph
+
+test: setup ## run the test suite (PYTEST_ARGS=..., PYTEST_WORKERS=auto|N|"")
+	@workers=""; \
+	if [ -n "$(PYTEST_WORKERS)" ] && $(BIN)/python -c 'import xdist' 2>/dev/null; then \
+	  workers="-n $(PYTEST_WORKERS)"; \
+	fi; \
+	echo "$(BIN)/pytest $$workers $(PYTEST_ARGS)"; \
+	$(VENV_PATH) $(BIN)/pytest $$workers $(PYTEST_ARGS)
+
+lint: setup ## yamllint and ansible-lint (production profile, offline)
+	@dirs=""; for d in $(YAML_DIRS); do if [ -d "$$d" ]; then dirs="$$dirs $$d"; fi; done; \
+	if [ -n "$$dirs" ]; then \
+	  echo "$(BIN)/yamllint -c .yamllint -s$$dirs"; \
+	  $(BIN)/yamllint -c .yamllint -s $$dirs; \
+	fi
+	$(VENV_PATH) $(BIN)/ansible-lint -c .ansible-lint --profile production --offline
+
+bench: setup ## inventory load figures (BENCH_ARGS=...; see bench/README.md)
+	$(VENV_PATH) $(BIN)/python bench/inventory_load.py $(BENCH_ARGS)
+
+# Re-resolve every pin from pyproject.toml in a throw-away venv (needs PyPI).
+constraints: ## rewrite constraints.txt after a change of pyproject.toml
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	py=""; for c in $(PYTHON_CANDIDATES); do \
+	  if command -v "$$c" >/dev/null 2>&1 && "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then py="$$c"; break; fi; \
+	done; [ -n "$$py" ] || { echo "error: no Python 3.11+" >&2; exit 1; }; \
+	"$$py" -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	{ sed -n '/^#/p' constraints.txt; \
+	  "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable | grep -E '^pip=='; \
+	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable; } > "$$tmp/constraints.txt"; \
+	mv "$$tmp/constraints.txt" constraints.txt; \
+	git diff --stat -- constraints.txt 2>/dev/null || true
+
+clean: ## remove the venv, installed collections and caches (keeps .lab/ and bench/results/)
+	rm -rf $(VENV) collections .cache .ansible .pytest_cache .ruff_cache ./*.egg-info
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
