@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     vs.add_argument("--vault-id", default="default", help="vault id label (default: default)")
     vs.add_argument("--stdin", action="store_true", help="read the secret from standard input")
     vs.set_defaults(func=cmd_vault_set)
+
+    from gbtt.lab.cli import add_parser as add_lab_parser
+    add_lab_parser(sub)
     return p
 
 

@@ -27,7 +27,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from gbtt import model as m
+
+if TYPE_CHECKING:
+    from gbtt.lab.settings import LabSettings
 
 CLASS_GROUPS = {"codec": "codecs", "mcu": "mcus", "router": "routers"}
 
@@ -62,7 +67,25 @@ def _site(reg: m.Registry, site_id: str | None) -> dict | None:
     return {"id": site.id, "name": site.name, "district": site.district, "commune": site.commune}
 
 
-def build(reg: m.Registry) -> InventoryData:
+def build(reg: m.Registry, lab: "LabSettings | None" = None) -> InventoryData:
+    """Groups and variables of a registry; with ``lab``, every host points at its simulated
+    device on the loopback (``ansible_host``/``ansible_port``), the registry's address kept in
+    ``gbtt_management_address``, and the province group carries ``gbtt_lab`` (the known_hosts
+    file and the CA bundle that clients must verify the lab with)."""
+    inv = _build(reg)
+    if lab is not None:
+        ports = lab.ports(list(inv.hostvars))
+        for host, hv in inv.hostvars.items():
+            hv["gbtt_management_address"] = hv["ansible_host"]
+            hv["ansible_host"] = lab.address
+            hv["ansible_port"] = ports[host]
+        inv.group(group_name("province", reg.province.slug)).vars["gbtt_lab"] = {
+            "known_hosts": str(lab.known_hosts), "ca_bundle": str(lab.ca_bundle), "state_dir": str(lab.state_dir),
+        }
+    return inv
+
+
+def _build(reg: m.Registry) -> InventoryData:
     inv = InventoryData()
     p = reg.province
     prov_group = group_name("province", p.slug)

@@ -42,6 +42,7 @@ class Source:
     roots: tuple[Path, ...]
     config: Path | None = None
     secrets: str = "vault"  # "vault": production credentials checked; "plain": lab-only credentials
+    lab: dict | None = field(default=None, hash=False, compare=False)  # the embedded lab's settings (lab only)
 
 
 @dataclass
@@ -74,9 +75,17 @@ def read_source_file(path: Path) -> Source:
     roots = [roots] if isinstance(roots, str) else roots
     if not isinstance(roots, list) or not roots or not all(isinstance(r, str) for r in roots):
         raise SourceError(f"{path}: 'registry' must be a folder or a list of folders, relative to this file")
+    unknown = sorted(set(data) - {"plugin", "registry", "secrets", "lab"})
+    if unknown:
+        raise SourceError(f"{path}: unknown key(s) {', '.join(map(str, unknown))} "
+                          "(allowed: plugin, registry, secrets, lab)")
     secrets = data.get("secrets", "vault")
     if secrets not in ("vault", "plain"):
         raise SourceError(f"{path}: 'secrets' is 'vault' (production) or 'plain' (lab only), not {secrets!r}")
+    lab = data.get("lab")
+    if lab is not None and (not isinstance(lab, dict) or secrets != "plain"):
+        raise SourceError(f"{path}: 'lab' is a mapping (e.g. {{base_port: 20000}}) and only for a lab "
+                          "inventory (secrets: plain)")
     resolved = tuple((path.parent / r).resolve() for r in roots)
     for r in resolved:
         if not r.is_dir():
@@ -85,7 +94,7 @@ def read_source_file(path: Path) -> Source:
     for s in SOURCE_SUFFIXES:
         if name.endswith("." + s):
             name = name[: -len(s) - 1]
-    return Source(name if name not in SOURCE_SUFFIXES else path.parent.name, resolved, path, secrets)
+    return Source(name if name not in SOURCE_SUFFIXES else path.parent.name, resolved, path, secrets, lab)
 
 
 def find_sources(path: str | os.PathLike) -> list[Source]:

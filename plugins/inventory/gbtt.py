@@ -34,6 +34,13 @@ options:
     type: str
     choices: [vault, plain]
     default: vault
+  lab:
+    description:
+      - Marks a lab inventory (with C(secrets=plain)) and sets up the embedded lab (C(gbtt lab up)).
+        Every host then points at its simulated device on 127.0.0.1, port C(base_port) + its index in
+        sorted host names (C($GBTT_LAB_BASE_PORT) overrides); C(state_dir) (default C(.lab) beside
+        this file, or C($GBTT_LAB_DIR)) holds the lab's keys, CA, device state and request log.
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -88,7 +95,14 @@ class InventoryModule(BaseInventoryPlugin):
                 f"invalid registry ({result.report.summary()}):\n" + result.report.format_text(limit=None))
         if result.report.warnings:
             display.vv(f"gbtt: {path}: {result.report.summary()} (run 'gbtt validate' for the list)")
-        data = gbtt_inventory.build(result.registry)
+        lab = None
+        if source.lab is not None:
+            from gbtt.lab.settings import LabSettingsError, settings_for
+            try:
+                lab = settings_for(source.config, source.lab)
+            except LabSettingsError as exc:
+                raise AnsibleParserError(f"{path}: {exc}") from None
+        data = gbtt_inventory.build(result.registry, lab)
         inv = self.inventory
         for name in data.groups:
             inv.add_group(name)
