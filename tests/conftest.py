@@ -40,3 +40,73 @@ def run(args: list[str], cwd: Path = ROOT, input_text: str | None = None, **env:
                 "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **env}
     return subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, check=False,
                           input=input_text, stdin=None if input_text is not None else subprocess.DEVNULL)
+
+
+# =========================================================================================
+# The embedded lab, for integration tests: one per pytest worker, on its own ports
+# =========================================================================================
+
+LAB_INVENTORY = ROOT / "inventory" / "lab"
+
+
+class Lab:
+    """A running lab: ports, credentials and faults of its devices (see docs/lab.md)."""
+
+    def __init__(self, state_dir: Path, base_port: int, seconds_per_minute: float):
+        from gbtt import registry
+        from gbtt.lab.settings import LabSettings
+        self.settings = LabSettings(state_dir, base_port)
+        self.env = {"GBTT_LAB_DIR": str(state_dir), "GBTT_LAB_BASE_PORT": str(base_port)}
+        self.seconds_per_minute = seconds_per_minute
+        reg = registry.load(LAB_INVENTORY).registry
+        self.registry = reg
+        self.ports = self.settings.ports([d.host for d in reg.devices()])
+        self.address = {d.host: d.address for d in reg.devices()}
+
+    def gbtt(self, *args: str) -> subprocess.CompletedProcess:
+        return run([tool("gbtt"), "lab", *args, "-i", str(LAB_INVENTORY)] if args[0] != "fault" else
+                   [tool("gbtt"), "lab", "fault", "-i", str(LAB_INVENTORY), *args[1:]], **self.env)
+
+    def fault(self, host: str, kind: str, *args: str) -> str:
+        proc = self.gbtt("fault", host, kind, *args)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    def up(self, *extra: str) -> None:
+        proc = self.gbtt("up", "--seconds-per-minute", str(self.seconds_per_minute), *extra)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def down(self) -> None:
+        self.gbtt("down")
+
+    def log_entries(self, host: str) -> list[dict]:
+        import json
+        import time
+        time.sleep(0.3)  # the lab flushes its request log every 0.2 s
+        path = self.settings.request_log
+        return [e for e in map(json.loads, path.read_text(encoding="utf-8").splitlines()) if e["host"] == host]
+
+    def netmiko(self, host: str, device_type: str, **kw):
+        from netmiko import ConnectHandler
+        login = {"codec": ("gbtt", "lab-codec-only"), "router": ("gbtt", "lab-router-only")}[
+            "codec" if host.endswith("-codec") else "router"]
+        params = dict(device_type=device_type, host="127.0.0.1", port=self.ports[host], username=login[0],
+                      password=login[1], ssh_strict=True, system_host_keys=False, alt_host_keys=True,
+                      alt_key_file=str(self.settings.known_hosts), allow_agent=False, use_keys=False,
+                      secret="lab-enable-only", fast_cli=False)
+        params.update(kw)
+        return ConnectHandler(**params)
+
+
+def _worker_index() -> int:
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(name[2:]) if name[2:].isdigit() else 0
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory) -> Lab:
+    """The whole lab province, up for the test session (lab time: a device minute is 0.5 s)."""
+    handle = Lab(tmp_path_factory.mktemp("lab"), 40000 + 1000 * _worker_index(), 0.5)
+    handle.up()
+    yield handle
+    handle.down()
