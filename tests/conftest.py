@@ -93,7 +93,7 @@ class Lab:
         params = dict(device_type=device_type, host="127.0.0.1", port=self.ports[host], username=login[0],
                       password=login[1], ssh_strict=True, system_host_keys=False, alt_host_keys=True,
                       alt_key_file=str(self.settings.known_hosts), allow_agent=False, use_keys=False,
-                      secret="lab-enable-only", fast_cli=False)
+                      secret="lab-enable-only")
         params.update(kw)
         return ConnectHandler(**params)
 
@@ -105,8 +105,10 @@ def _worker_index() -> int:
 
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory) -> Lab:
-    """The whole lab province, up for the test session (lab time: a device minute is 0.5 s)."""
-    handle = Lab(tmp_path_factory.mktemp("lab"), 40000 + 1000 * _worker_index(), 0.5)
+    """The whole lab province, up for the test session. Lab time: a device minute is 4 s, long
+    enough for NAPALM to commit and confirm within a 1-minute revert timer, short enough to
+    watch one expire."""
+    handle = Lab(tmp_path_factory.mktemp("lab"), 40000 + 1000 * _worker_index(), 4.0)
     handle.up()
     yield handle
     handle.down()
