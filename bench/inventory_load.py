@@ -539,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join([os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT))
                           else sys.executable, *sys.argv])
     started = dt.datetime.now(dt.timezone.utc)
+    commit = git_rev()  # at the start: the code every measured process imports
     tmp = None
     if args.workdir:
         work = args.workdir.resolve()
@@ -570,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         f"## {started:%Y-%m-%d %H:%M} UTC — `ansible-inventory --list` load time and peak memory",
         "",
         f"- machine: {machine()}",
-        f"- commit: {git_rev()}",
+        f"- commit: {commit}",
         f"- command: `{command}` (took {took / 60:.1f} min)",
         f"- measured: `ansible-inventory -i SOURCE --list > /dev/null`"
         + (" (and `--graph`: the same load without serializing host variables)" if args.graph else "")
