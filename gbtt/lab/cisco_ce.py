@@ -956,7 +956,7 @@ class CeCodec(Device):
         It connects at once with ``Conference AutoAnswer Mode: On`` (after ``AutoAnswer Delay``
         seconds if set) and rings otherwise.  Raises RuntimeError when every line is busy."""
         busy = len(self.state["calls"]) >= self.model.max_calls
-        caller = self._resolve(remote_uri)
+        caller = self.resolve(remote_uri)
         if busy:
             self.lab.log(self.facts.host, "call", f"incoming from {remote_uri}: busy")
             raise RuntimeError(f"{self.facts.host} is busy ({self.model.max_calls} calls)")
@@ -1046,24 +1046,6 @@ class CeCodec(Device):
                 self.muted = False
             self._arm_standby()
 
-    def _resolve(self, uri: str) -> Device | None:
-        """The lab device a number reaches: ``sip:user@host:port;params``, ``h323:…``,
-        ``user@host``, an address or a host name; the host part first, then the user part."""
-        address = uri.strip()
-        scheme, sep, rest = address.partition(":")
-        if sep and scheme.lower() in ("sip", "sips", "h323", "tel"):
-            address = rest
-        address = address.split(";", 1)[0]
-        user, at, domain = address.rpartition("@")
-        for candidate in ((domain, user) if at else (address,)):
-            host, colon, port = candidate.rpartition(":")
-            if colon and port.isdigit() and ":" not in host:
-                candidate = host
-            device = self.lab.device_by_address(candidate) if candidate else None
-            if device is not None and device is not self:
-                return device
-        return None
-
     def _cmd_dial(self, name: str, params: dict) -> Result:
         number: str = params["Number"]
         protocol = params.get("Protocol")
@@ -1075,7 +1057,7 @@ class CeCodec(Device):
                               params.get("DisplayName") or number, "Endpoint")
         result = Result(name, fields=[_leaf("CallId", call["id"]),
                                       _leaf("ConferenceId", call["id"])])
-        target = self._resolve(number)
+        target = self.resolve(number)
         self.lab.log(self.facts.host, "call",
                      f"{call['id']}: dialling {number} ({protocol}, {rate} kbps)")
         if target is None:

@@ -677,7 +677,7 @@ class CmsMcu(Device):
     def _dial(self, cid: str, leg: dict[str, Any]) -> None:
         """Call the remote party: a lab codec rings and answers; anything else fails."""
         remote = leg["remoteParty"]
-        target = self._resolve(remote)
+        target = self.resolve(remote)
         if target is None:
             reason = "unknownDestination"
         elif not callable(getattr(target, "incoming_call", None)):
@@ -698,24 +698,6 @@ class CmsMcu(Device):
         leg.update(state="disconnected", reason=reason)
         if reason != "callRejected":
             self.lab.log(self.facts.host, "dial", f"{remote}: {reason}")
-
-    def _resolve(self, remote: str) -> Device | None:
-        """The lab device a remote party address reaches: ``sip:user@host:port;params``, an
-        IP address or a host name; the domain first, then the user part."""
-        address = remote.strip()
-        scheme, sep, rest = address.partition(":")
-        if sep and scheme.lower() in ("sip", "sips", "h323", "tel"):
-            address = rest
-        address = address.split(";", 1)[0]
-        user, at, domain = address.rpartition("@")
-        for candidate in ((domain, user) if at else (address,)):
-            host, colon, port = candidate.rpartition(":")
-            if colon and port.isdigit() and ":" not in host:     # host:port, not an IPv6 address
-                candidate = host
-            device = self.lab.device_by_address(candidate) if candidate else None
-            if device is not None and device is not self:
-                return device
-        return None
 
     def _caller_uri(self, cid: str) -> str:
         """Who the codec sees calling: the coSpace's URI at the MCU, else the MCU."""

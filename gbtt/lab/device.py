@@ -114,6 +114,25 @@ class Device:
         Returns what fired."""
         return []
 
+    def resolve(self, uri: str) -> "Device | None":
+        """The other lab device a call to ``uri`` reaches: ``sip:user@host:port;params``,
+        ``h323:…``, ``user@host``, an address or a host name; the host part first, then the
+        user part."""
+        address = uri.strip()
+        scheme, sep, rest = address.partition(":")
+        if sep and scheme.lower() in ("sip", "sips", "h323", "tel"):
+            address = rest
+        address = address.split(";", 1)[0]
+        user, at, domain = address.rpartition("@")
+        for candidate in ((domain, user) if at else (address,)):
+            host, colon, port = candidate.rpartition(":")
+            if colon and port.isdigit() and ":" not in host:  # host:port, not an IPv6 address
+                candidate = host
+            device = self.lab.device_by_address(candidate) if candidate else None
+            if device is not None and device is not self:
+                return device
+        return None
+
     # -- SSH devices --------------------------------------------------------------------
     def shell(self, username: str) -> "Shell":
         raise NotImplementedError
