@@ -928,7 +928,7 @@ class IosRouter(Device):
         self._parsed: tuple[str, Config] | None = None
         self._revert_timer: Timer | None = None
         super().__init__(facts, lab, state)
-        if self.state.get("revert"):       # the lab stopped while a revert was pending
+        if state is not None and state.get("revert"):  # the lab stopped while a revert was pending
             self._arm_revert()
 
     # -- life cycle ---------------------------------------------------------------------

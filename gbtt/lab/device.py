@@ -86,8 +86,29 @@ class Device:
     def __init__(self, facts: Facts, lab: Lab, state: dict | None = None):
         self.facts = facts
         self.lab = lab
-        self.state: dict = state if state is not None else self.factory_state(facts)
+        self._state: dict | None = state
         self.booted_at = time.monotonic()
+
+    @property
+    def state(self) -> dict:
+        """Everything that survives ``gbtt lab down``/``up``; the factory state is made on first
+        use (a lab of thousands of devices starts without building each one's configuration)."""
+        if self._state is None:
+            self._state = self.factory_state(self.facts)
+        return self._state
+
+    @state.setter
+    def state(self, value: dict) -> None:
+        self._state = value
+
+    @property
+    def state_loaded(self) -> bool:
+        return self._state is not None
+
+    def factory_reset(self) -> None:
+        """``gbtt lab reset``: back to the factory state (made again on first use), rebooted."""
+        self._state = None
+        self.reboot()
 
     # -- life cycle ---------------------------------------------------------------------
     @classmethod

@@ -181,6 +181,8 @@ class LabCore:
         folder = self.settings.state_dir / "devices"
         folder.mkdir(parents=True, exist_ok=True)
         for host, s in self.served.items():
+            if not s.device.state_loaded:
+                continue  # never used since it started in factory state: nothing to save
             tmp = folder / f".{host}.tmp"
             tmp.write_text(json.dumps(s.device.state, ensure_ascii=False, sort_keys=True), encoding="utf-8")
             os.replace(tmp, self._state_file(host))
@@ -329,9 +331,8 @@ class LabCore:
         for host, s in self.served.items():
             for conn in list(s.connections):
                 _abort(conn)
-            s.device.state = type(s.device).factory_state(s.device.facts)
-            s.device.reboot()
-        self.save_states()
+            s.device.factory_reset()
+            self._state_file(host).unlink(missing_ok=True)
         return f"{len(self.served)} devices back to factory state"
 
     async def _control_server(self) -> None:
