@@ -18,16 +18,20 @@ from gbtt.lab.settings import LabSettings, LabSettingsError, settings_for
 DEFAULT_INVENTORY = "inventory/lab"
 
 
-def _lab(inventory: str) -> tuple[registry.Source, LabSettings]:
-    sources = registry.find_sources(inventory)
-    labs = [s for s in sources if s.lab is not None]
-    if len(labs) != 1:
+def _lab(inventory: str) -> tuple[list[registry.Source], LabSettings]:
+    """The lab sources of an inventory (usually one: inventory/lab/lab.gbtt.yml) and the settings
+    of the lab they share."""
+    labs = [s for s in registry.find_sources(inventory) if s.lab is not None]
+    if not labs:
         raise SystemExit(f"{inventory}: no lab inventory source here (a *.gbtt.yml with a 'lab:' key, "
                          "e.g. inventory/lab/lab.gbtt.yml)")
     try:
-        return labs[0], settings_for(labs[0].config, labs[0].lab)
+        settings = [settings_for(s.config, s.lab) for s in labs]
     except LabSettingsError as exc:
-        raise SystemExit(f"{labs[0].config}: {exc}") from None
+        raise SystemExit(f"{inventory}: {exc}") from None
+    if len({x.state_dir for x in settings}) != 1:
+        raise SystemExit(f"{inventory}: its lab sources name different state folders: they must share one")
+    return labs, settings[0]
 
 
 def _control(settings: LabSettings, request: dict, timeout: float = 60.0) -> dict:
@@ -66,14 +70,14 @@ def _running(settings: LabSettings) -> dict | None:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    source, settings = _lab(args.inventory)
+    sources, settings = _lab(args.inventory)
     info = _running(settings)
     if info:
         print(f"lab already running (pid {info['pid']}, {info['devices']} devices); 'gbtt lab down' first")
         return 0
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     settings.info_file.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "gbtt.lab.server", str(source.config),
+    cmd = [sys.executable, "-m", "gbtt.lab.server", *(str(s.config) for s in sources),
            "--seconds-per-minute", str(args.seconds_per_minute)]
     if args.limit:
         cmd += ["--limit", args.limit]

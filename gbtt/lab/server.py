@@ -99,10 +99,15 @@ class Served:
 class LabCore:
     """The running lab; implements :class:`gbtt.lab.device.Lab` for the devices."""
 
-    def __init__(self, settings: LabSettings, source: gbtt_registry.Source, limit: str | None = None,
+    def __init__(self, labs: list[tuple[gbtt_registry.Source, LabSettings]], limit: str | None = None,
                  seconds_per_minute: float = 60.0):
-        self.settings = settings
-        self.source = source
+        """``labs``: one or more lab inventory sources with their settings (one state folder for
+        all; each source's hosts on its own ports, as the inventory plugin gives them)."""
+        folders = {settings.state_dir for _, settings in labs}
+        if len(folders) != 1:
+            raise SystemExit("the lab sources must share one state folder (set $GBTT_LAB_DIR)")
+        self.labs = labs
+        self.settings = labs[0][1]
         self.limit = limit
         self.seconds_per_minute = seconds_per_minute
         self.served: dict[str, Served] = {}
@@ -140,13 +145,19 @@ class LabCore:
 
     # -- start and stop -----------------------------------------------------------------
     def _load_devices(self) -> None:
-        result = gbtt_registry.load(self.source)
+        for source, settings in self.labs:
+            self._load_source(source, settings)
+        if not self.served:
+            raise SystemExit(f"--limit {self.limit!r} matches no device")
+
+    def _load_source(self, source: gbtt_registry.Source, settings: LabSettings) -> None:
+        result = gbtt_registry.load(source)
         if not result.ok:
-            raise SystemExit(f"invalid registry:\n{result.report.format_text(limit=None)}")
+            raise SystemExit(f"{source.config}: invalid registry:\n{result.report.format_text(limit=None)}")
         reg = result.registry
-        logins = _credentials(self.source.config.parent)
+        logins = _credentials(source.config.parent)
         devices = list(reg.devices())
-        ports = self.settings.ports([d.host for d in devices])
+        ports = settings.ports([d.host for d in devices])
         chosen = _limit([d.host for d in devices], self.limit, reg)
         baselines = reg.province.software_baselines if reg.province else {}
         names: dict[str, str] = {}
@@ -154,9 +165,13 @@ class LabCore:
             names[ep.codec.host] = names[ep.router.host] = ep.name
         for s in reg.systems.values():
             names[s.mcu.host] = s.name
+        taken = {s.port: host for host, s in self.served.items()}
         for dev in devices:
             if dev.host not in chosen:
                 continue
+            if dev.host in self.served or ports[dev.host] in taken:
+                raise SystemExit(f"{source.config}: {dev.host} (port {ports[dev.host]}) is already served by another "
+                                 "source: give each lab source its own lab.base_port range")
             self.by_address[dev.address] = dev.host
             login = logins[dev.device_class]
             extra: dict = {}
@@ -242,7 +257,7 @@ class LabCore:
         s.listener = None
 
     def _write_info(self, status: str, **more: Any) -> None:
-        info = {"status": status, "pid": os.getpid(), "source": str(self.source.config),
+        info = {"status": status, "pid": os.getpid(), "sources": [str(src.config) for src, _ in self.labs],
                 "address": self.settings.address, "base_port": self.settings.base_port,
                 "seconds_per_minute": self.seconds_per_minute, "limit": self.limit,
                 "devices": len(self.served), "known_hosts": str(self.settings.known_hosts),
@@ -392,8 +407,6 @@ def _limit(hosts: list[str], pattern: str | None, reg: Any) -> set[str]:
                 chosen |= {ep.codec.host, ep.router.host}
         else:
             chosen |= set(fnmatch.filter(hosts, part))
-    if not chosen:
-        raise SystemExit(f"--limit {pattern!r} matches no device")
     return chosen
 
 
@@ -609,17 +622,19 @@ def _basic_auth(request: web.Request) -> tuple[str, str] | None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m gbtt.lab.server")
-    ap.add_argument("source", type=Path, help="the lab inventory source (inventory/lab)")
+    ap.add_argument("source", type=Path, nargs="+",
+                    help="lab inventory source(s) or folder(s) holding them (inventory/lab)")
     ap.add_argument("--limit", default=None)
     ap.add_argument("--seconds-per-minute", type=float, default=60.0)
     args = ap.parse_args(argv)
-    sources = gbtt_registry.find_sources(args.source)
-    if len(sources) != 1 or sources[0].lab is None:
-        print(f"{args.source}: not a lab inventory source (its .gbtt.yml needs a 'lab:' key)", file=sys.stderr)
+    sources = [s for path in args.source for s in gbtt_registry.find_sources(path) if s.lab is not None]
+    if not sources:
+        print(f"{' '.join(map(str, args.source))}: no lab inventory source (a .gbtt.yml with a 'lab:' key)",
+              file=sys.stderr)
         return 2
-    source = sources[0]
-    settings = settings_for(source.config, source.lab)
-    core = LabCore(settings, source, args.limit, args.seconds_per_minute)
+    labs = [(source, settings_for(source.config, source.lab)) for source in sources]
+    settings = labs[0][1]
+    core = LabCore(labs, args.limit, args.seconds_per_minute)
     try:
         asyncio.run(core.run())
     except SystemExit as exc:
