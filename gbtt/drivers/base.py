@@ -1,0 +1,193 @@
+"""One interface for every device platform, modelled on NAPALM's ``NetworkDriver``.
+
+A driver talks to one device.  The deploy flow (action plugins, ``gbtt`` commands, benches) is
+the same for every platform::
+
+    with driver_for(platform)(host, params) as dev:      # open ... close
+        dev.load_candidate(intended)                       # the rendered intended configuration
+        diff = dev.compare()                               # "" when the device already matches
+        if diff and not check_mode:
+            backup = dev.backup()                          # the running configuration, to restore
+            dev.commit(confirm_timeout=...)                # write; platforms that can, with a revert timer
+            checks = dev.health()                          # after a change: is the device still reachable/usable?
+            if all(c.ok for c in checks): dev.confirm()    # keep it
+            else: dev.rollback()                           # back to the backup
+
+``intended`` is text rendered from ``templates/<class>/<platform>.j2``; each platform documents
+its format.  Errors are :class:`DriverError` subclasses, so callers can tell a refused host key
+(never retried) from a dropped connection or a rejected configuration.  Secrets: a driver never
+puts a password into an exception, a diff or a log line (see :func:`redact`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+class DriverError(Exception):
+    """Base of every driver error; ``host`` says which device."""
+
+    def __init__(self, host: str, message: str):
+        super().__init__(f"{host}: {message}")
+        self.host = host
+        self.message = message
+
+
+class ConnectError(DriverError):
+    """The device cannot be reached (refused, timed out, dropped during login)."""
+
+
+class AuthenticationError(DriverError):
+    """Login refused: wrong credentials or a locked account.  Never retried in a loop."""
+
+
+class TrustError(DriverError):
+    """The device's SSH host key or TLS certificate does not match what we trust: nothing was
+    written, and nothing will be until a person checks the device (known_hosts / CA bundle)."""
+
+
+class ConfigError(DriverError):
+    """The device rejected the candidate (syntax, value out of range); nothing was changed."""
+
+
+class CommitError(DriverError):
+    """Writing the change failed part-way; ``restored`` says whether the device is back to its
+    backup."""
+
+    def __init__(self, host: str, message: str, restored: bool):
+        super().__init__(host, message + (" (restored to the previous configuration)" if restored
+                                          else " (NOT restored: check the device)"))
+        self.restored = restored
+
+
+class UnknownPlatform(ValueError):
+    pass
+
+
+@dataclass
+class Check:
+    """One health check after a change."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class ConnectionParams:
+    """How to reach a device (from inventory variables)."""
+
+    address: str                       # ansible_host
+    port: int | None = None            # ansible_port
+    username: str = ""
+    password: str = field(default="", repr=False)
+    secret: str = field(default="", repr=False)       # enable secret (IOS)
+    known_hosts: str | None = None     # SSH: the only host keys trusted (host key checking is always on)
+    ca_bundle: str | None = None       # HTTPS: the only CAs trusted (verification is always on)
+    timeout: float = 30.0
+    extra: dict = field(default_factory=dict)
+
+
+class Driver:
+    """Base class: subclasses set ``platform`` and implement the methods."""
+
+    platform: ClassVar[str] = ""
+    device_class: ClassVar[str] = ""
+
+    def __init__(self, host: str, params: ConnectionParams):
+        self.host = host
+        self.params = params
+        self.candidate: str | None = None
+
+    # -- session ---------------------------------------------------------------------------
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> "Driver":
+        self.open()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------------
+    def get_facts(self) -> dict:
+        """hostname, model, serial, software version, uptime (seconds)."""
+        raise NotImplementedError
+
+    def get_config(self) -> str:
+        """The running configuration in the platform's intended-config format (what
+        ``load_candidate`` takes), so that a backup can be loaded back."""
+        raise NotImplementedError
+
+    # -- changing --------------------------------------------------------------------------
+    def load_candidate(self, intended: str) -> None:
+        """Stage the intended configuration (validated locally; nothing written yet)."""
+        self.candidate = intended
+
+    def compare(self) -> str:
+        """Unified-style diff of running vs candidate, secrets redacted; "" when equal."""
+        raise NotImplementedError
+
+    def backup(self) -> str:
+        """The running configuration, kept to restore; default: :meth:`get_config`."""
+        return self.get_config()
+
+    def commit(self, confirm_timeout: int | None = None) -> None:
+        """Make the candidate the running configuration.  With ``confirm_timeout`` (seconds),
+        platforms that can arm a revert timer do, and :meth:`confirm` must follow."""
+        raise NotImplementedError
+
+    def confirm(self) -> None:
+        """Keep a change committed with a revert timer (no-op where there is none)."""
+
+    def discard(self) -> None:
+        self.candidate = None
+
+    def rollback(self) -> None:
+        """Back to the configuration before the last commit."""
+        raise NotImplementedError
+
+    def health(self) -> list[Check]:
+        """Checks after a change; all must pass before :meth:`confirm`."""
+        return []
+
+
+_REGISTRY: dict[str, str] = {
+    "cisco_ce": "gbtt.drivers.cisco_ce:CeDriver",
+    "cisco_cms": "gbtt.drivers.cisco_cms:CmsDriver",
+    "cisco_ios": "gbtt.drivers.cisco_ios:IosDriver",
+}
+
+
+def driver_for(platform: str) -> type[Driver]:
+    """The driver class of a platform; an unknown one fails with the known ones."""
+    target = _REGISTRY.get(platform)
+    if target is None:
+        raise UnknownPlatform(f"no driver for platform {platform!r}; known: {', '.join(sorted(_REGISTRY))}")
+    from importlib import import_module
+    module, _, name = target.partition(":")
+    return getattr(import_module(module), name)
+
+
+_SECRET_LINE = re.compile(
+    r"(?i)^(?P<head>.*?\b(?:password|secret|passphrase|key-string|community|passcode|pin)\b\s*(?:\d+\s+)?[:=]?\s*)"
+    r"(?P<value>\S.*?)\s*$")
+
+
+def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    """``text`` with every known secret value and every value after a password-like keyword
+    replaced by ``<redacted>``; for diffs, logs and error messages."""
+    for value in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(value, "<redacted>")
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        m = _SECRET_LINE.match(body)
+        out.append(m.group("head") + "<redacted>" + line[len(body):] if m else line)
+    return "".join(out)
