@@ -75,6 +75,29 @@ def cmd_vault_set(args: argparse.Namespace) -> int:
     return vault.cli_set(args.inventory, args.name, args.vault_password_file, args.vault_id, args.stdin)
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from gbtt import inventory, registry, render
+
+    res = registry.load(args.inventory)
+    if not res.ok:
+        print(res.report.format_text(limit=None), file=sys.stderr)
+        return EXIT_INVALID
+    data = inventory.build(res.registry)
+    hosts = args.host or sorted(data.hostvars)
+    failed = False
+    for host in hosts:
+        try:
+            text = render.render_host(data, host)
+        except render.RenderError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        if len(hosts) > 1:
+            print(f"### {host}")
+        sys.stdout.write(text)
+    return EXIT_INVALID if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gbtt", description="Infrastructure as code for the online-meeting "
                                 "network of Hà Giang province.")
@@ -105,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     vs.add_argument("--vault-id", default="default", help="vault id label (default: default)")
     vs.add_argument("--stdin", action="store_true", help="read the secret from standard input")
     vs.set_defaults(func=cmd_vault_set)
+
+    r = sub.add_parser("render", help="the intended configuration of hosts, as a deploy would push it",
+                       description="Renders templates/<class>/<platform>.j2 for each host with the same "
+                                   "renderer as the playbooks. Secrets are shown as <secret:NAME> placeholders.")
+    r.add_argument("host", nargs="*", help="inventory host names (default: every host that has a template)")
+    r.add_argument("-i", "--inventory", default="inventory/hagiang")
+    r.set_defaults(func=cmd_render)
 
     from gbtt.lab.cli import add_parser as add_lab_parser
     add_lab_parser(sub)

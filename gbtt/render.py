@@ -1,0 +1,107 @@
+"""The renderer: a host's intended configuration from the registry and a template.
+
+One code path for ``gbtt render HOST``, the action plugins and the tests, so they produce the
+same bytes.  The context of a template is the host's variables as the inventory plugin builds
+them (:func:`gbtt.inventory.build`: ``gbtt_endpoint``, ``gbtt_system``, ``gbtt_province``, …)
+plus ``host`` and ``secrets`` (device credentials, given by the caller: the action plugins pass
+the vaulted values, ``gbtt render`` passes placeholders unless told otherwise).  Templates live
+in ``templates/<class>/<platform>.j2``; undefined variables are errors (StrictUndefined) and the
+templates hold no logic beyond loops and lookups: values are validated before rendering.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from gbtt import inventory as gbtt_inventory
+from gbtt import model as m
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+SECRET_NAMES = ("codec_password", "router_password", "router_enable_secret", "mcu_password")
+PLACEHOLDER = "<secret:{}>"
+
+
+class RenderError(Exception):
+    pass
+
+
+def _netmask(cidr: str) -> str:
+    return str(ipaddress.IPv4Network(cidr, strict=False).netmask)
+
+
+def _prefix(cidr: str) -> int:
+    return ipaddress.IPv4Network(cidr, strict=False).prefixlen
+
+
+def _wildcard(cidr: str) -> str:
+    return str(ipaddress.IPv4Network(cidr, strict=False).hostmask)
+
+
+def _network(cidr: str) -> str:
+    return str(ipaddress.IPv4Network(cidr, strict=False).network_address)
+
+
+def _xapi(value: Any) -> str:
+    """A value as the xAPI takes it: quoted text (with " escaped), bare numbers."""
+    if isinstance(value, bool):
+        return "On" if value else "Off"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@lru_cache(maxsize=None)
+def environment(root: str = str(TEMPLATES)) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(root), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             autoescape=False)
+    env.filters.update(netmask=_netmask, prefix=_prefix, wildcard=_wildcard, network=_network, xapi=_xapi)
+    return env
+
+
+def template_name(device_class: str, platform: str) -> str:
+    return f"{device_class}/{platform}.j2"
+
+
+def context(data: gbtt_inventory.InventoryData, host: str) -> dict:
+    """The host's variables with the group variables of its groups (host values win)."""
+    if host not in data.hostvars:
+        close = difflib.get_close_matches(host, list(data.hostvars), n=3, cutoff=0.75)
+        raise RenderError(f"no host {host!r} in the inventory" + (f"; did you mean: {', '.join(close)}" if close else ""))
+    ctx: dict = {}
+    for group in data.groups.values():
+        if host in group.hosts and group.vars:
+            ctx.update(group.vars)
+    # province and system groups hold their hosts through children
+    for group in data.groups.values():
+        if group.vars and any(host in data.groups[c].hosts for c in group.children if c in data.groups):
+            for k, v in group.vars.items():
+                ctx.setdefault(k, v)
+    ctx.update(data.hostvars[host])
+    return ctx
+
+
+def render_host(data: gbtt_inventory.InventoryData, host: str, secrets: dict[str, str] | None = None) -> str:
+    ctx = context(data, host)
+    ctx["host"] = host
+    ctx["secrets"] = secrets if secrets is not None else {n: PLACEHOLDER.format(n) for n in SECRET_NAMES}
+    name = template_name(ctx["gbtt_device_class"], ctx["gbtt_platform"])
+    try:
+        template = environment().get_template(name)
+    except jinja2.TemplateNotFound:
+        raise RenderError(f"{host}: no template {TEMPLATES.name}/{name} for platform {ctx['gbtt_platform']!r}") from None
+    try:
+        return template.render(ctx)
+    except jinja2.UndefinedError as exc:
+        raise RenderError(f"{host}: {TEMPLATES.name}/{name}: {exc.message}") from None
+
+
+def render(reg: m.Registry, host: str, secrets: dict[str, str] | None = None) -> str:
+    """The intended configuration of ``host`` (placeholders for secrets unless given)."""
+    return render_host(gbtt_inventory.build(reg), host, secrets)

@@ -1,0 +1,71 @@
+"""The renderer: every codec of the province renders, deterministically, within the codec's value
+spaces; undefined variables and unknown hosts are clear errors; secrets are placeholders."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gbtt import inventory, registry, render
+from gbtt.lab.cisco_ce import config_schema, model_of
+from gbtt.lab.device import Facts
+
+from conftest import ROOT, run, tool
+
+LINE = re.compile(r'^xConfiguration (?P<path>[A-Za-z0-9 ]+?): (?P<value>"(?:[^"\\]|\\.)*"|\S+)$')
+
+
+@pytest.fixture(scope="module")
+def data():
+    return inventory.build(registry.load(ROOT / "inventory" / "hagiang").registry)
+
+
+def test_every_codec_renders_within_the_codec_value_spaces(data):
+    codecs = sorted(h for h, hv in data.hostvars.items() if hv["gbtt_device_class"] == "codec")
+    assert len(codecs) == 240
+    for host in codecs:
+        text = render.render_host(data, host)
+        schema = config_schema(model_of(Facts(host, "cisco_ce", "codec", "0.0.0.0",
+                                              model=data.hostvars[host]["gbtt_model"])))
+        paths = []
+        for line in text.splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = LINE.match(line)
+            assert m, f"{host}: not an xConfiguration line: {line!r}"
+            path, value = m["path"], m["value"]
+            assert path in schema, f"{host}: unknown path {path!r}"
+            raw = value[1:-1].replace('\\"', '"') if value.startswith('"') else value
+            schema[path].space.parse(raw)  # raises IllegalValue outside the value space
+            paths.append(path)
+        assert len(paths) == len(set(paths)), f"{host}: a path set twice"
+        assert "None" not in text
+
+
+def test_rendering_is_deterministic_and_follows_the_registry(data):
+    host = "tinh-ubnd-codec"
+    a, b = render.render_host(data, host), render.render_host(data, host)
+    assert a == b
+    ep = data.hostvars[host]["gbtt_endpoint"]
+    assert f'xConfiguration SystemUnit Name: "{ep["name"]}"' in a
+    assert f"xConfiguration Conference DefaultCall Rate: {ep['line']['bandwidth_kbps']}" in a
+    assert "xConfiguration Conference AutoAnswer Mute: On" in a  # Art. 9.2a
+
+
+def test_unknown_host_and_undefined_variable_are_errors(data, tmp_path, monkeypatch):
+    with pytest.raises(render.RenderError, match="did you mean: dong-van-lung-cu-codec"):
+        render.render_host(data, "dong-van-lung-cu-codex")
+    (tmp_path / "codec").mkdir()
+    (tmp_path / "codec" / "cisco_ce.j2").write_text("x {{ gbtt_endpoint.no_such_thing }}\n")
+    monkeypatch.setattr(render, "environment", lambda root=str(tmp_path): render.jinja2.Environment(
+        loader=render.jinja2.FileSystemLoader(str(tmp_path)), undefined=render.jinja2.StrictUndefined))
+    with pytest.raises(render.RenderError, match="no_such_thing"):
+        render.render_host(data, "tinh-ubnd-codec")
+
+
+def test_cli_render():
+    proc = run([tool("gbtt"), "render", "dong-van-ubnd-codec"])
+    assert proc.returncode == 0 and proc.stdout.startswith("# dong-van-ubnd-codec: UBND huyện Đồng Văn")
+    bad = run([tool("gbtt"), "render", "nope-codec"])
+    assert bad.returncode == 1 and "no host 'nope-codec'" in bad.stderr
