@@ -103,12 +103,26 @@ def _worker_index() -> int:
     return int(name[2:]) if name[2:].isdigit() else 0
 
 
+#: port blocks of 600 (the province has 493 devices) per pytest worker and purpose, all below
+#: 32768: Linux hands out 32768-60999 to outgoing connections, and a lab port taken by one
+#: of them would make ``gbtt lab up`` fail at random. The developer's own lab uses 20000-20599.
+_LAB_PURPOSES = ("session", "lifecycle", "drivers")
+
+
+def lab_base_port(purpose: str) -> int:
+    slot = _worker_index() * len(_LAB_PURPOSES) + _LAB_PURPOSES.index(purpose)
+    port = 21000 + 600 * slot
+    if port + 600 > 32768:
+        raise RuntimeError(f"too many pytest workers for the lab port blocks below 32768 (worker {_worker_index()})")
+    return port
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory) -> Lab:
     """The whole lab province, up for the test session. Lab time: a device minute is 4 s, long
     enough for NAPALM to commit and confirm within a 1-minute revert timer, short enough to
     watch one expire."""
-    handle = Lab(tmp_path_factory.mktemp("lab"), 40000 + 1000 * _worker_index(), 4.0)
+    handle = Lab(tmp_path_factory.mktemp("lab"), lab_base_port("session"), 4.0)
     handle.up()
     yield handle
     handle.down()

@@ -286,6 +286,11 @@ class LabCore:
 
     # -- faults and control -------------------------------------------------------------
     async def fault(self, host: str, kind: str, args: list[str]) -> str:
+        message = await self._fault(host, kind, args)
+        self.log(host, "fault", f"{kind}{' ' + ' '.join(args) if args else ''}: {message}")
+        return message
+
+    async def _fault(self, host: str, kind: str, args: list[str]) -> str:
         s = self.served.get(host)
         if s is None:
             raise ValueError(f"no device {host!r} in this lab")
@@ -326,12 +331,9 @@ class LabCore:
             for conn in list(s.connections):
                 _abort(conn)
             s.device.reboot()
-            self.log(host, "fault", "reboot")
             return "rebooted"
         if kind == "drift":
-            what = s.device.drift(args)
-            self.log(host, "fault", f"drift: {what}")
-            return what
+            return s.device.drift(args)
         if kind == "expire":
             fired = s.device.expire_timers()
             return "fired: " + (", ".join(fired) or "no pending timer")

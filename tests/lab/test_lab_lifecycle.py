@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from conftest import ROOT, Lab, _worker_index, run, tool
+from conftest import ROOT, Lab, lab_base_port, run, tool
 
 
 @pytest.fixture
 def small_lab(tmp_path):
-    handle = Lab(tmp_path / "lab", 50000 + 1000 * _worker_index(), 60.0)
+    handle = Lab(tmp_path / "lab", lab_base_port("lifecycle"), 60.0)
     yield handle
     handle.down()
 

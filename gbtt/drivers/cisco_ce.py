@@ -1,0 +1,669 @@
+"""The driver of Cisco codecs (Webex Room Kit, Room Kit Pro) on CE/RoomOS software: the xAPI
+over the codec's SSH command line (tshell), through stock netmiko ``cisco_tp``.
+
+Intended configuration
+----------------------
+``templates/codec/cisco_ce.j2`` renders text, one setting a line, exactly as the xAPI takes it::
+
+    # comment lines and blank lines are ignored
+    xConfiguration SystemUnit Name: "UBND xã Bản Máy"
+    xConfiguration Audio DefaultVolume: 60
+    xConfiguration Conference AutoAnswer Mode: Off
+    xConfiguration Network 1 DNS Server 1 Address: 10.23.0.53
+    xConfiguration SIP URI: ""
+
+* ``xConfiguration <Path>: <value>``; the path is the codec's, instance numbers included
+  (``Network 1 …``, ``Video Input Connector 2 …``), matched case-insensitively.
+* A value is quoted (``"…"``, with ``\\"`` and ``\\\\`` escapes) when it contains spaces, quotes
+  or backslashes, or is empty; otherwise it may be written bare.  A ``#`` inside a value is
+  part of it: only lines whose first non-blank character is ``#`` are comments.
+* A path may appear once.
+* **The paths in the intended configuration are what gbtt owns on the codec.**  Every other
+  setting is left alone: nothing is reset to a default, so a person may still change, say, the
+  camera brightness at the touch panel.  Removing a line from the template stops managing the
+  setting; it does not restore anything.
+
+:meth:`CeDriver.get_config` renders the whole running configuration in the same format
+(strings quoted, numbers and literals bare, sorted by path), so its output, or
+:meth:`CeDriver.backup`'s, loads back with :meth:`CeDriver.load_candidate`.
+
+Comparison follows the codec's value spaces as the JSON output names them (``valueSpaceRef``):
+integers compare as numbers (``060`` = ``60``), literals case-insensitively (``on`` = ``On``),
+strings exactly.  Local validation (:meth:`CeDriver.load_candidate`) checks the syntax only;
+:meth:`CeDriver.compare` refuses a path the codec does not have; the codec checks the value
+space when the setting is written.
+
+The session
+-----------
+One SSH session per deploy, opened by netmiko's ``cisco_tp`` class with host key checking on:
+only the keys in ``params.known_hosts`` are trusted (``ssh_strict``, no system host keys, no
+agent, no key files).  netmiko's generic session preparation for ``cisco_tp`` is left out (it
+waits for silence on the channel: over two seconds a login, and as long again to close):
+after the login the driver switches the session to ``xPreferences OutputMode json``, and every
+reply is then one JSON document, read straight from the SSH channel until it parses (decoded
+as UTF-8 across reads, where netmiko decodes each read alone and drops a character split
+between two; and a closed connection is seen at once, not after a read timeout).  The codec echoes each command;
+the reply is what follows the echo.
+
+Writing
+-------
+:meth:`CeDriver.commit` writes only the owned settings whose running value differs, one
+``xConfiguration <path>: <value>`` per setting in the order of the intended configuration,
+and checks each reply.  A codec applies (and saves) every setting as it is written: there is
+no candidate, no commit and no revert timer, so the driver restores by writing the previous
+values back:
+
+* a refused value (outside the value space, an unknown path): stop, write back every setting
+  already written, :class:`~gbtt.drivers.base.ConfigError`;
+* the connection lost part-way: reconnect, write back the previous values of every setting
+  that may have been written, :class:`~gbtt.drivers.base.CommitError` (``restored`` says
+  whether the codec is back where it was);
+* after the writes, the owned settings are read back; a value that did not stick: restore,
+  :class:`~gbtt.drivers.base.CommitError`.
+
+Secrets never reach a diff or an error: the value of a path containing ``Password``,
+``Passphrase`` or ``Secret``, and any value equal to ``params.password`` or to one of
+``params.extra["secrets"]``, is shown as ``<redacted>``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError,
+                               ConnectError, ConnectionParams, Driver, DriverError, TrustError,
+                               redact)
+
+REDACTED = "<redacted>"
+_SECRET_PATH = re.compile(r"(?i)password|passphrase|secret")
+_LINE = re.compile(r"^\s*xconfiguration\s+(?P<path>[^:]*?)\s*:(?P<value>.*)$", re.IGNORECASE)
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*|\d+")
+_BARE_OK = re.compile(r'^[^\s"\\|]+$')
+_DOCUMENT_START = re.compile(r"(?m)^\{")
+_TERMINAL_END = re.compile(r"(?m)^(OK|ERROR|Command not recognized\.)[ \t]*$")
+
+
+# -- the intended-config format -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One line of an intended configuration."""
+
+    path: str        # as written ("SystemUnit Name")
+    value: str       # unquoted
+    line: int        # 1-based line number in the intended configuration
+
+
+def parse_intended(text: str) -> list[Setting]:
+    """The settings of an intended configuration; ``ValueError("line N: …")`` on a bad line."""
+    settings: list[Setting] = []
+    seen: dict[str, int] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = _LINE.match(line)
+        if m is None:
+            raise ValueError(f"line {number}: not 'xConfiguration <Path>: <value>'")
+        words = m["path"].split()
+        if not words or not all(_TOKEN.fullmatch(w) for w in words) or words[0].isdigit():
+            raise ValueError(f"line {number}: {m['path']!r} is not an xConfiguration path")
+        path = " ".join(words)
+        try:
+            value = _unquote(m["value"])
+        except ValueError as exc:
+            raise ValueError(f"line {number}: xConfiguration {path}: {exc}") from None
+        key = path.lower()
+        if key in seen:
+            raise ValueError(f"line {number}: xConfiguration {path} is set already on line "
+                             f"{seen[key]}")
+        seen[key] = number
+        settings.append(Setting(path, value, number))
+    return settings
+
+
+def _unquote(text: str) -> str:
+    """A value as the xAPI takes it: ``"a \\"b\\""`` -> ``a "b"``; bare text as it is."""
+    text = text.strip()
+    if not text.startswith('"'):
+        if '"' in text:
+            raise ValueError("a value with quotes must be quoted (\\\" inside)")
+        return text
+    out, i = [], 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if ch == '"':
+            if text[i + 1:].strip():
+                raise ValueError("text after the closing quote")
+            return "".join(out)
+        out.append(ch)
+        i += 1
+    raise ValueError("unterminated quoted value")
+
+
+def quote(value: str, kind: str = "") -> str:
+    """A value for an ``xConfiguration`` line: strings quoted, numbers and literals bare
+    unless they need quotes."""
+    if kind != "string" and _BARE_OK.match(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _kind(space_ref: str) -> str:
+    """``/Valuespace/INT_0_100`` -> int, ``STR_0_50`` -> string, ``TTPAR_OffOn`` -> literal."""
+    name = space_ref.rsplit("/", 1)[-1].upper()
+    if name.startswith("INT"):
+        return "int"
+    if name.startswith("STR"):
+        return "string"
+    if name.startswith("TTPAR") or name.startswith("LITERAL"):
+        return "literal"
+    return ""
+
+
+def same_value(a: str, b: str, kind: str) -> bool:
+    if kind == "int":
+        try:
+            return int(a) == int(b)
+        except ValueError:
+            return a == b
+    if kind == "literal":
+        return a.lower() == b.lower()
+    return a == b
+
+
+def _sort_key(path: str) -> list[tuple[int, int, str]]:
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t.lower()) for t in path.split()]
+
+
+@dataclass(frozen=True)
+class Running:
+    """One setting as read from the codec."""
+
+    path: str        # the codec's spelling
+    value: str
+    kind: str        # int, string, literal or "" (unknown value space)
+
+
+def flatten_configuration(doc: Any) -> dict[str, Running]:
+    """``{"Configuration": …}`` (the codec's JSON) -> lower-cased path -> :class:`Running`."""
+    out: dict[str, Running] = {}
+
+    def walk(node: Any, tokens: list[str]) -> None:
+        if isinstance(node, dict):
+            if "Value" in node and not any(isinstance(v, (dict, list)) for v in node.values()):
+                path = " ".join(tokens)
+                out[path.lower()] = Running(path, str(node["Value"]),
+                                            _kind(str(node.get("valueSpaceRef", ""))))
+                return
+            for key, child in node.items():
+                if key in ("id", "valueSpaceRef", "ResultId"):
+                    continue
+                walk(child, [*tokens, key])
+        elif isinstance(node, list):
+            for item in node:
+                if isinstance(item, dict):
+                    walk(item, [*tokens, str(item.get("id", ""))] if "id" in item else tokens)
+
+    walk(doc.get("Configuration", {}) if isinstance(doc, dict) else {}, [])
+    return out
+
+
+def _leaf(doc: Any, *keys: str) -> str:
+    """``_leaf(doc, "Status", "SystemUnit", "Uptime")``: the ``Value`` there ("" if none);
+    instance arrays give their first instance."""
+    node = doc
+    for key in keys:
+        if isinstance(node, list):
+            node = node[0] if node else {}
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    if isinstance(node, list):
+        node = node[0] if node else {}
+    return str(node.get("Value", "")) if isinstance(node, dict) else ""
+
+
+def reply_error(doc: Any) -> str | None:
+    """The reason of an error reply (``"status": "Error"``, ``"error": "True"``), or None."""
+    if isinstance(doc, dict):
+        if str(doc.get("error", "")).lower() == "true":
+            return str(doc.get("Value", "Illegal value"))
+        status = str(doc.get("status", ""))
+        if status and status.lower() != "ok":
+            reason = doc.get("Reason")
+            reason = reason.get("Value") if isinstance(reason, dict) else reason
+            return f"{status}: {reason}" if reason else status
+        for value in doc.values():
+            found = reply_error(value)
+            if found:
+                return found
+    elif isinstance(doc, list):
+        for value in doc:
+            found = reply_error(value)
+            if found:
+                return found
+    return None
+
+
+# -- the driver -----------------------------------------------------------------------------
+
+
+class _Lost(Exception):
+    """The session is gone (closed, reset, no answer in time)."""
+
+
+class _NotJson(Exception):
+    """A reply that is no JSON document (terminal mode, ``Command not recognized.``)."""
+
+
+class CeDriver(Driver):
+    """A Cisco CE/RoomOS codec through stock netmiko ``cisco_tp`` (see the module docstring)."""
+
+    platform = "cisco_ce"
+    device_class = "codec"
+
+    def __init__(self, host: str, params: ConnectionParams):
+        super().__init__(host, params)
+        self.conn: Any = None
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._buffer = ""
+        self._settings: list[Setting] = []
+        self._running: dict[str, Running] | None = None   # last read, None when stale
+        self._last_backup: dict[str, tuple[str, str]] = {}  # lower path -> (path, value)
+
+    # -- secrets ----------------------------------------------------------------------------
+    def _secrets(self) -> list[str]:
+        extra = self.params.extra.get("secrets") or []
+        if isinstance(extra, str):
+            extra = [extra]
+        return [s for s in (self.params.password, self.params.secret, *extra) if s]
+
+    def _shown(self, path: str, value: str, kind: str = "") -> str:
+        if _SECRET_PATH.search(path) or value in self._secrets():
+            return REDACTED
+        return quote(value, kind)
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self._secrets())
+
+    # -- session ----------------------------------------------------------------------------
+    def open(self) -> None:
+        if self.conn is None:
+            self._connect()
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            conn.write_channel("bye" + conn.RETURN)
+        except Exception:  # noqa: BLE001 - the session may be gone already
+            pass
+        self._release(conn)
+
+    @staticmethod
+    def _release(conn: Any) -> None:
+        """netmiko's ``disconnect`` without its slow ``cleanup`` (it waits for channel silence)."""
+        from netmiko.base_connection import log
+        try:
+            conn.paramiko_cleanup()
+        except Exception:  # noqa: BLE001
+            pass
+        finally:
+            log.removeFilter(getattr(conn, "_secrets_filter", None))
+
+    def _connect(self) -> None:
+        import paramiko
+        from netmiko import ConnectHandler
+        from netmiko.exceptions import NetmikoAuthenticationException
+
+        p = self.params
+        if not p.known_hosts:
+            raise TrustError(self.host, "no known_hosts file given: host key checking is always "
+                                        "on, nothing is trusted")
+        timeout = float(p.timeout or 30.0)
+        conn = ConnectHandler(
+            device_type="cisco_tp", host=p.address, port=p.port or 22, username=p.username,
+            password=p.password, ssh_strict=True, system_host_keys=False, alt_host_keys=True,
+            alt_key_file=str(p.known_hosts), allow_agent=False, use_keys=False,
+            conn_timeout=timeout, auth_timeout=timeout, banner_timeout=timeout,
+            blocking_timeout=timeout, fast_cli=True, auto_connect=False)
+        try:
+            conn._modify_connection_params()
+            conn.establish_connection()
+        except NetmikoAuthenticationException:
+            self._release(conn)
+            raise AuthenticationError(self.host, f"login as {p.username!r} refused") from None
+        except Exception as exc:  # noqa: BLE001 - mapped below
+            self._release(conn)
+            trust = self._trust_problem(exc, paramiko)
+            if trust:
+                raise TrustError(self.host, trust) from None
+            raise ConnectError(self.host, self._redact(
+                f"cannot connect to {p.address}:{p.port or 22}: {self._reason(exc)}")) from None
+        self.conn = conn
+        self._decoder.reset()
+        self._buffer = ""
+        self._running = None
+        try:
+            # the reply ("OK" in terminal mode, nothing once in JSON mode) is skipped by the
+            # next command's reader, which starts after that command's echo
+            conn.write_channel("xPreferences OutputMode json" + conn.RETURN)
+        except Exception as exc:  # noqa: BLE001
+            self._drop_session()
+            raise ConnectError(self.host, f"session closed after login: {self._reason(exc)}") \
+                from None
+
+    @staticmethod
+    def _trust_problem(exc: BaseException, paramiko: Any) -> str:
+        """What is wrong with the host key, if that is why the connection failed."""
+        seen: set[int] = set()
+        cur: BaseException | None = exc
+        while cur is not None and id(cur) not in seen:
+            seen.add(id(cur))
+            text = str(cur)
+            if isinstance(cur, paramiko.BadHostKeyException) or "does not match" in text:
+                return "the SSH host key does not match known_hosts (nothing was written)"
+            if "known_hosts" in text:
+                return "the SSH host key is not in known_hosts (nothing was written)"
+            cur = cur.__cause__ or cur.__context__
+        return ""
+
+    @staticmethod
+    def _reason(exc: BaseException) -> str:
+        text = " ".join(str(exc).split())
+        if "TCP connection to device failed" in text:
+            return "TCP connection failed (refused or timed out)"
+        return (text or type(exc).__name__)[:200]
+
+    def _drop_session(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            self._release(conn)
+
+    # -- one command ------------------------------------------------------------------------
+    def _send(self, command: str) -> str:
+        """Send one command line, return the reply text after its echo (CR removed).  Raises
+        :class:`_Lost` when the session ends or does not answer in time."""
+        conn = self.conn
+        if conn is None:
+            raise _Lost("not connected")
+        chan = conn.remote_conn
+        try:
+            conn.write_channel(command + conn.RETURN)
+        except Exception as exc:  # noqa: BLE001 - OSError "Socket is closed", EOFError …
+            raise _Lost(self._reason(exc)) from None
+        echo = command.strip() + "\n"
+        deadline = time.monotonic() + float(self.params.timeout or 30.0)
+        buf = self._buffer
+        while True:
+            text = buf.replace("\r", "")
+            start = text.find(echo)
+            if start >= 0:
+                start += len(echo)
+            else:  # an echo we do not recognise (wrapped, edited): the JSON document
+                m = _DOCUMENT_START.search(text)
+                start = m.start() if m else -1
+            if start >= 0:
+                reply = text[start:]
+                if self._complete(reply):
+                    self._buffer = ""
+                    return reply
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Lost(f"no answer to {command.split(':', 1)[0]!r} within "
+                            f"{self.params.timeout:g} s")
+            try:
+                chan.settimeout(min(remaining, 5.0))
+                data = chan.recv(1 << 16)
+            except socket.timeout:
+                continue
+            except Exception as exc:  # noqa: BLE001
+                raise _Lost(self._reason(exc)) from None
+            if not data:
+                raise _Lost("the codec closed the connection")
+            buf += self._decoder.decode(data)
+            self._buffer = buf
+
+    @staticmethod
+    def _complete(reply: str) -> bool:
+        """Whether ``reply`` is a whole answer: a JSON document that parses, or a terminal-mode
+        answer with its end line."""
+        body = reply.strip()
+        if body.startswith("{"):
+            if not body.endswith("}"):
+                return False
+            try:
+                json.loads(body)
+            except ValueError:
+                return False
+            return True
+        return bool(_TERMINAL_END.search(reply))
+
+    def _request(self, command: str) -> Any:
+        """Send a command, return its JSON reply.  Raises :class:`_Lost`, :class:`_NotJson`."""
+        reply = self._send(command).strip()
+        if not reply.startswith("{"):
+            raise _NotJson(reply.splitlines()[-1] if reply else "no reply")
+        return json.loads(reply)
+
+    def _read(self, command: str) -> Any:
+        """A read: its JSON reply; errors as :class:`DriverError`.  A read is safe to repeat:
+        when the session is gone, it is read again over a new one."""
+        for attempt in (1, 2):
+            if self.conn is None:
+                self._connect()
+            try:
+                doc = self._request(command)
+                break
+            except _Lost as exc:
+                self._drop_session()
+                if attempt == 2:
+                    raise ConnectError(self.host, f"{command}: {exc}") from None
+            except _NotJson as exc:
+                raise DriverError(self.host, f"{command}: no JSON reply ({exc}): is the codec "
+                                             "in xPreferences OutputMode json?") from None
+        problem = reply_error(doc)
+        if problem:
+            raise DriverError(self.host, f"{command}: {problem}")
+        return doc
+
+    def _read_running(self) -> dict[str, Running]:
+        self._running = flatten_configuration(self._read("xConfiguration"))
+        if not self._running:
+            raise DriverError(self.host, "xConfiguration: the codec returned no settings")
+        return self._running
+
+    def _write(self, path: str, value: str, kind: str) -> str | None:
+        """Write one setting: None when accepted, else the codec's reason.  Raises
+        :class:`_Lost`."""
+        self._running = None
+        try:
+            doc = self._request(f"xConfiguration {path}: {quote(value, kind)}")
+        except _NotJson as exc:
+            return str(exc)
+        return reply_error(doc)
+
+    # -- reading ----------------------------------------------------------------------------
+    def get_facts(self) -> dict:
+        status = self._read("xStatus SystemUnit")
+        name = _leaf(self._read("xConfiguration SystemUnit Name"),
+                     "Configuration", "SystemUnit", "Name")
+        unit = ("Status", "SystemUnit")
+        uptime = _leaf(status, *unit, "Uptime")
+        return {
+            "hostname": name or self.host,
+            "name": name,
+            "vendor": "Cisco",
+            "model": _leaf(status, *unit, "ProductId"),
+            "product_platform": _leaf(status, *unit, "ProductPlatform"),
+            "serial_number": _leaf(status, *unit, "Hardware", "Module", "SerialNumber"),
+            "os_version": _leaf(status, *unit, "Software", "Version"),
+            "software_display": _leaf(status, *unit, "Software", "DisplayName"),
+            "uptime": int(uptime) if uptime.isdigit() else -1,
+        }
+
+    def get_config(self) -> str:
+        running = self._read_running()
+        lines = [f"xConfiguration {r.path}: {quote(r.value, r.kind)}"
+                 for r in sorted(running.values(), key=lambda r: _sort_key(r.path))]
+        return "\n".join(lines) + "\n"
+
+    # -- changing ---------------------------------------------------------------------------
+    def load_candidate(self, intended: str) -> None:
+        try:
+            settings = parse_intended(intended)
+        except ValueError as exc:
+            raise ConfigError(self.host, self._redact(str(exc))) from None
+        self.candidate = intended
+        self._settings = settings
+
+    def discard(self) -> None:
+        super().discard()
+        self._settings = []
+
+    def _owned(self, running: dict[str, Running]) -> list[tuple[Setting, Running]]:
+        if self.candidate is None:
+            raise ConfigError(self.host, "no candidate loaded")
+        owned, unknown = [], []
+        for s in self._settings:
+            r = running.get(s.path.lower())
+            if r is None:
+                unknown.append(f"line {s.line}: xConfiguration {s.path}")
+            else:
+                owned.append((s, r))
+        if unknown:
+            raise ConfigError(self.host, "no such setting on this codec: " + "; ".join(unknown))
+        return owned
+
+    def _changes(self, running: dict[str, Running]) -> list[tuple[Setting, Running]]:
+        return [(s, r) for s, r in self._owned(running) if not same_value(s.value, r.value, r.kind)]
+
+    def compare(self) -> str:
+        running = self._read_running()
+        out = []
+        for s, r in self._changes(running):
+            out.append(f"-xConfiguration {r.path}: {self._shown(r.path, r.value, r.kind)}")
+            out.append(f"+xConfiguration {r.path}: {self._shown(r.path, s.value, r.kind)}")
+        return self._redact("\n".join(out) + "\n") if out else ""
+
+    def backup(self) -> str:
+        """The current values of the owned settings (everything when no candidate is loaded),
+        in the intended format."""
+        if self.candidate is None:
+            return self.get_config()
+        running = self._running or self._read_running()
+        return "".join(f"xConfiguration {r.path}: {quote(r.value, r.kind)}\n"
+                       for _, r in self._owned(running))
+
+    def commit(self, confirm_timeout: int | None = None) -> None:
+        """Write what differs (``confirm_timeout`` is ignored: a codec has no revert timer)."""
+        running = self._running or self._read_running()
+        changes = self._changes(running)
+        self._last_backup = {r.path.lower(): (r.path, r.value) for _, r in changes}
+        if not changes:
+            return
+        kinds = {key: r.kind for key, r in running.items()}
+        written: list[Running] = []
+        for s, r in changes:
+            try:
+                problem = self._write(r.path, s.value, r.kind)
+            except _Lost as exc:
+                self._drop_session()
+                restored = self._restore([*written, r], kinds)
+                raise CommitError(self.host, f"connection lost writing line {s.line} "
+                                             f"(xConfiguration {r.path}): {exc}",
+                                  restored) from None
+            if problem:
+                done = len(written)
+                if not self._restore(written, kinds):
+                    raise CommitError(self.host, f"line {s.line}: xConfiguration {r.path}: the "
+                                                 f"codec refused the value ({problem}) after "
+                                                 f"{done} setting(s) were written", False)
+                raise ConfigError(self.host, self._redact(
+                    f"line {s.line}: xConfiguration {r.path}: the codec refused the value "
+                    f"({problem}); nothing changed"
+                    + (f" ({done} setting(s) written before it were restored)" if done else "")))
+            written.append(r)
+        # read back every owned setting
+        try:
+            running = self._read_running()
+        except DriverError as exc:
+            self._drop_session()
+            restored = self._restore(written, kinds)
+            raise CommitError(self.host, f"cannot read the configuration back: {exc.message}",
+                              restored) from None
+        wrong = [f"line {s.line}: xConfiguration {r.path}"
+                 for s, r in self._owned(running) if not same_value(s.value, r.value, r.kind)]
+        if wrong:
+            restored = self._restore(written, kinds)
+            raise CommitError(self.host, "settings did not keep the written value: "
+                                         + "; ".join(wrong), restored)
+
+    def _restore(self, settings: list[Running], kinds: dict[str, str], attempts: int = 3) -> bool:
+        """Write the values in ``settings`` (as read before the change) back, reconnecting if
+        needed; True when the codec holds every one of them again."""
+        if not settings:
+            return True
+        wanted = {r.path.lower(): r for r in settings}
+        for attempt in range(attempts + 1):
+            try:
+                if self.conn is None:
+                    self._connect()
+                running = flatten_configuration(self._request("xConfiguration"))
+                self._running = running
+                todo = [r for key, r in wanted.items()
+                        if key not in running or not same_value(r.value, running[key].value,
+                                                                 kinds.get(key, r.kind))]
+                if not todo:
+                    return True
+                if attempt == attempts:
+                    return False
+                for r in reversed(todo):
+                    if self._write(r.path, r.value, kinds.get(r.path.lower(), r.kind)):
+                        return False     # the codec refuses its own previous value: give up
+            except (_Lost, _NotJson, ConnectError):
+                self._drop_session()
+            except (AuthenticationError, TrustError):
+                return False
+        return False
+
+    def confirm(self) -> None:
+        """Nothing to do: a codec has no revert timer."""
+
+    def rollback(self) -> None:
+        """Write back the values the last commit overwrote."""
+        if not self._last_backup:
+            return
+        settings = [Running(path, value, "") for path, value in self._last_backup.values()]
+        running = self._running or self._read_running()
+        kinds = {key: r.kind for key, r in running.items()}
+        if not self._restore(settings, kinds):
+            raise CommitError(self.host, "rollback failed", False)
+
+    def health(self) -> list[Check]:
+        checks = []
+        try:
+            uptime = _leaf(self._read("xStatus SystemUnit Uptime"), "Status", "SystemUnit",
+                           "Uptime")
+            checks.append(Check("codec answers", uptime.isdigit(), f"uptime {uptime} s"))
+        except DriverError as exc:
+            checks.append(Check("codec answers", False, exc.message))
+        try:
+            doc = self._read("xStatus SIP Registration")
+            status = _leaf(doc, "Status", "SIP", "Registration", "Status")
+            checks.append(Check("SIP registration status readable", bool(status),
+                                f"SIP registration: {status or 'not reported'}"))
+        except DriverError as exc:
+            checks.append(Check("SIP registration status readable", False, exc.message))
+        return checks
