@@ -88,7 +88,13 @@ def context(data: gbtt_inventory.InventoryData, host: str) -> dict:
 
 
 def render_host(data: gbtt_inventory.InventoryData, host: str, secrets: dict[str, str] | None = None) -> str:
-    ctx = context(data, host)
+    return render_context(host, context(data, host), secrets)
+
+
+def render_context(host: str, variables: dict, secrets: dict[str, str] | None = None) -> str:
+    """Render ``host``'s template with ``variables`` (the host's variables: from
+    :func:`context`, or Ansible's task variables in the action plugins)."""
+    ctx = dict(variables)
     ctx["host"] = host
     ctx["secrets"] = secrets if secrets is not None else {n: PLACEHOLDER.format(n) for n in SECRET_NAMES}
     name = template_name(ctx["gbtt_device_class"], ctx["gbtt_platform"])
