@@ -69,3 +69,19 @@ def test_cli_render():
     assert proc.returncode == 0 and proc.stdout.startswith("# dong-van-ubnd-codec: UBND huyện Đồng Văn")
     bad = run([tool("gbtt"), "render", "nope-codec"])
     assert bad.returncode == 1 and "no host 'nope-codec'" in bad.stderr
+
+
+def test_every_mcu_renders_one_space_per_meeting_scale(data):
+    import yaml
+    mcus = sorted(h for h, hv in data.hostvars.items() if hv["gbtt_device_class"] == "mcu")
+    assert len(mcus) == 13
+    for host in mcus:
+        doc = yaml.safe_load(render.render_host(data, host))
+        system = data.hostvars[host]["gbtt_system"] if "gbtt_system" in data.hostvars[host] else \
+            render.context(data, host)["gbtt_system"]
+        spaces = {s["name"]: s for s in doc["coSpaces"]}
+        assert set(spaces) == {f"gbtt-{system['id']}-{scale}" for scale in system["chairs"]}
+        participant = next(p for p in doc["callLegProfiles"] if p["name"] == "gbtt-participant")
+        assert participant["rxAudioMute"] is True  # Art. 9.2a: participants join muted
+        assert all(s["callLegProfile"] == "gbtt-participant" for s in spaces.values())
+        assert doc["outboundDialPlanRules"][0]["sipProxy"] == system["mcu"]["address"]
