@@ -1,0 +1,70 @@
+"""Action plugin ``gbtt_deploy``: bring one device to its intended configuration.
+
+Thin: it collects the host's variables (templated, so vaulted credentials are decrypted) and
+calls :func:`gbtt.deploy.deploy`, which renders with the same renderer as ``gbtt render``,
+compares, backs up, commits with a revert timer, checks health and confirms or rolls back.
+Documentation: ``plugins/modules/gbtt_deploy.py`` (``ansible-doc gbtt_deploy``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+try:
+    from gbtt import deploy as gbtt_deploy
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    gbtt_deploy = None
+    _IMPORT_ERROR = exc
+
+VARIABLES = (
+    "ansible_host", "ansible_port", "gbtt_device_class", "gbtt_platform", "gbtt_model", "gbtt_endpoint",
+    "gbtt_system", "gbtt_province", "gbtt_mcu_site", "gbtt_system_endpoints", "gbtt_management_address",
+    "gbtt_lab", "gbtt_known_hosts_file", "gbtt_ca_bundle", "gbtt_timeout",
+    "gbtt_codec_username", "gbtt_codec_password", "gbtt_router_username", "gbtt_router_password",
+    "gbtt_router_enable_secret", "gbtt_mcu_username", "gbtt_mcu_password",
+)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(("backup_dir", "audit_log", "confirm_timeout"))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        if gbtt_deploy is None:
+            raise AnsibleActionFail(f"the gbtt package is not importable ({_IMPORT_ERROR}); run 'make setup'")
+        args = self._task.args
+        unknown = set(args) - self._VALID_ARGS
+        if unknown:
+            raise AnsibleActionFail(f"unknown option(s) {', '.join(sorted(unknown))}; "
+                                    f"known: {', '.join(sorted(self._VALID_ARGS))}")
+        host = task_vars["inventory_hostname"]
+        variables = {}
+        for name in VARIABLES:
+            if name in task_vars:
+                variables[name] = self._templar.template(task_vars[name])
+        if "gbtt_platform" not in variables:
+            raise AnsibleActionFail(f"{host} is not a gbtt device (no gbtt_platform): use the gbtt inventory")
+        outcome = gbtt_deploy.deploy(
+            host, variables, check=bool(self._task.check_mode),
+            confirm_timeout=int(args.get("confirm_timeout", 300)),
+            backup_dir=Path(args["backup_dir"]) if args.get("backup_dir") else None,
+            audit_log=Path(args["audit_log"]) if args.get("audit_log") else None,
+            user=os.environ.get("GBTT_USER"))
+        result.update(changed=outcome.changed, msg=outcome.message, checks=outcome.checks)
+        if outcome.backup:
+            result["backup"] = outcome.backup
+        if outcome.restored is not None:
+            result["restored"] = outcome.restored
+        if self._task.diff and outcome.diff:
+            result["diff"] = {"prepared": outcome.diff}
+        if outcome.unreachable:
+            result["unreachable"] = True
+        if outcome.failed:
+            result["failed"] = True
+        return result

@@ -1,0 +1,109 @@
+"""The deploy playbooks against the lab, through the real ansible-playbook: a first run changes,
+a second changes nothing, check mode touches nothing, faults end as the issue says, and no
+secret shows up anywhere, even at -vvvv."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run, tool
+
+LAB_INV = str(ROOT / "inventory" / "lab")
+SECRETS = ("lab-codec-only", "lab-router-only", "lab-enable-only", "lab-mcu-only")
+
+
+def playbook(lab, tmp_path: Path, name: str, *args: str):
+    proc = run([tool("ansible-playbook"), "-i", LAB_INV, str(ROOT / "playbooks" / name),
+                "-e", f"gbtt_backup_dir={tmp_path / 'backups'}", "-e", f"gbtt_audit_log={tmp_path / 'audit.log'}",
+                *args], **lab.env)
+    recap = {m["host"]: {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m["counts"])}
+             for m in re.finditer(r"^(?P<host>[\w.-]+)\s+: (?P<counts>ok=.*)$", proc.stdout, re.M)}
+    return proc, recap
+
+
+def codecs_of(lab, system: str) -> list[str]:
+    return [ep.codec.host for ep in lab.registry.endpoints_of(system)]
+
+
+def test_codec_deploy_is_idempotent_with_backups_and_audit(lab, tmp_path):
+    hosts = codecs_of(lab, "quang-binh")[:3]
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", ",".join(hosts), "--diff")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert all(recap[h]["changed"] == 1 and recap[h]["failed"] == 0 for h in hosts)
+    assert "+xConfiguration Conference AutoAnswer Mute: On" in proc.stdout
+    audit = [json.loads(x) for x in (tmp_path / "audit.log").read_text().splitlines()]
+    assert {a["host"] for a in audit} == set(hosts) and all(a["result"] == "changed" for a in audit)
+    for h in hosts:
+        backups = list((tmp_path / "backups" / h).glob("*.cfg"))
+        assert len(backups) == 1 and stat.S_IMODE(backups[0].stat().st_mode) == 0o600
+    again, recap = playbook(lab, tmp_path, "codec.yml", "--limit", ",".join(hosts))
+    assert again.returncode == 0 and all(recap[h]["changed"] == 0 for h in hosts), again.stdout[-2000:]
+
+
+def test_check_mode_touches_nothing(lab, tmp_path):
+    host = codecs_of(lab, "quang-binh")[3]
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", host, "--check", "--diff")
+    assert proc.returncode == 0 and recap[host]["changed"] == 1
+    assert not (tmp_path / "audit.log").exists() and not (tmp_path / "backups").exists()
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", host)
+    assert recap[host]["changed"] == 1  # the check run left the codec as it was
+
+
+def test_mcu_deploy_is_idempotent(lab, tmp_path):
+    proc, recap = playbook(lab, tmp_path, "mcu.yml", "--limit", "quang-binh-mcu")
+    assert proc.returncode == 0 and recap["quang-binh-mcu"]["changed"] == 1, proc.stdout[-2000:]
+    proc, recap = playbook(lab, tmp_path, "mcu.yml", "--limit", "quang-binh-mcu")
+    assert recap["quang-binh-mcu"]["changed"] == 0
+
+
+def test_faults_fail_the_host_without_writing_and_the_run_goes_on(lab, tmp_path):
+    refused, changed_key, fine = codecs_of(lab, "quang-binh")[4:7]
+    lab.fault(refused, "refuse_login")
+    lab.fault(changed_key, "hostkey")
+    try:
+        proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", f"{refused},{changed_key},{fine}")
+    finally:
+        lab.fault(refused, "clear")
+        lab.fault(changed_key, "clear")
+    assert proc.returncode != 0
+    assert recap[refused]["failed"] == 1 and recap[changed_key]["failed"] == 1
+    assert recap[fine]["changed"] == 1  # the others are deployed all the same
+    assert "login refused (not retried)" in proc.stdout
+    assert "refused before any write" in proc.stdout
+    logins = [e for e in lab.log_entries(refused) if e["event"] == "login"]
+    assert len(logins) <= 2  # one attempt (paramiko may try twice within one connection), no loop
+
+
+def test_drop_mid_push_restores_the_codec_and_reports_it(lab, tmp_path):
+    host = codecs_of(lab, "quang-binh")[7]
+    before = None
+    with lab.netmiko(host, "cisco_tp") as c:
+        before = c.send_command("xConfiguration Conference", expect_string=r"\n(OK|ERROR)\n")
+    lab.fault(host, "drop", "4")  # a few lines after login: mid-push
+    try:
+        proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", host)
+    finally:
+        lab.fault(host, "clear")
+    assert recap[host]["failed"] == 1
+    assert "(restored to the previous configuration)" in proc.stdout, proc.stdout[-2000:]
+    with lab.netmiko(host, "cisco_tp") as c:
+        after = c.send_command("xConfiguration Conference", expect_string=r"\n(OK|ERROR)\n")
+    assert after == before
+
+
+def test_no_secret_in_any_output_even_at_maximum_verbosity(lab, tmp_path):
+    hosts = codecs_of(lab, "quang-binh")[8:10] + ["quang-binh-mcu"]
+    proc, _ = playbook(lab, tmp_path, "site.yml", "--limit", ",".join(hosts), "-vvvv", "--diff")
+    texts = [proc.stdout, proc.stderr]
+    if (tmp_path / "audit.log").exists():
+        texts.append((tmp_path / "audit.log").read_text())
+    for folder, _, files in os.walk(tmp_path):
+        texts += files
+    for secret in SECRETS:
+        assert not any(secret in t for t in texts), f"{secret} leaked"
