@@ -163,3 +163,18 @@ def deploy(host: str, variables: dict, *, check: bool = False, confirm_timeout: 
                          restored=out.restored, backup=out.backup, message=out.message)
             _audit(audit_log, entry)
     return out
+
+
+def backup(host: str, variables: dict, backup_dir: Path) -> Outcome:
+    """Save the device's running configuration (``playbooks/backup.yml``); changes nothing."""
+    out = Outcome(host)
+    params, secrets = connection_params(variables)
+    known = [s for s in secrets.values() if s] + list(params.extra["secrets"])
+    try:
+        with driver_for(variables["gbtt_platform"])(host, params) as driver:
+            out.backup = _write_backup(backup_dir, host, driver.backup(), dt.datetime.now(dt.timezone.utc))
+        out.message = f"saved {out.backup}"
+    except DriverError as exc:
+        out.failed, out.unreachable = True, isinstance(exc, ConnectError)
+        out.message = redact(exc.message, known)
+    return out

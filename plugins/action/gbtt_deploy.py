@@ -32,7 +32,7 @@ VARIABLES = (
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("backup_dir", "audit_log", "confirm_timeout"))
+    _VALID_ARGS = frozenset(("backup_dir", "audit_log", "confirm_timeout", "backup_only"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -50,13 +50,19 @@ class ActionModule(ActionBase):
                 variables[name] = self._templar.template(task_vars[name])
         if "gbtt_platform" not in variables:
             raise AnsibleActionFail(f"{host} is not a gbtt device (no gbtt_platform): use the gbtt inventory")
-        outcome = gbtt_deploy.deploy(
-            host, variables, check=bool(self._task.check_mode),
-            confirm_timeout=int(args.get("confirm_timeout", 300)),
-            backup_dir=Path(args["backup_dir"]) if args.get("backup_dir") else None,
-            audit_log=Path(args["audit_log"]) if args.get("audit_log") else None,
-            user=os.environ.get("GBTT_USER"))
-        result.update(changed=outcome.changed, msg=outcome.message, checks=outcome.checks)
+        if args.get("backup_only"):
+            if not args.get("backup_dir"):
+                raise AnsibleActionFail("backup_only needs backup_dir")
+            outcome = gbtt_deploy.backup(host, variables, Path(args["backup_dir"]))
+        else:
+            outcome = gbtt_deploy.deploy(
+                host, variables, check=bool(self._task.check_mode),
+                confirm_timeout=int(args.get("confirm_timeout", 300)),
+                backup_dir=Path(args["backup_dir"]) if args.get("backup_dir") else None,
+                audit_log=Path(args["audit_log"]) if args.get("audit_log") else None,
+                user=os.environ.get("GBTT_USER"))
+        result.update(changed=outcome.changed, msg=outcome.message, checks=outcome.checks,
+                      drift=outcome.diff if self._task.check_mode else "")
         if outcome.backup:
             result["backup"] = outcome.backup
         if outcome.restored is not None:

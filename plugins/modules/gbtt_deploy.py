@@ -30,6 +30,11 @@ options:
     description: JSON-lines file that gets one line per change (who, when, host, hash of the intended
       configuration, diff summary, result).
     type: path
+  backup_only:
+    description: Only save the running configuration into I(backup_dir) (playbooks/backup.yml); nothing
+      is compared or written.
+    type: bool
+    default: false
 author: gbtt developers
 """
 
@@ -54,6 +59,11 @@ restored:
   description: After a failure, whether the device is back to its previous configuration.
   returned: when a write failed
   type: bool
+drift:
+  description: In check mode, the difference between the device and its intended configuration
+    (secrets redacted); empty when in sync. playbooks/drift.yml reports it.
+  returned: always
+  type: str
 checks:
   description: Health checks after the change (name, ok, detail).
   returned: always

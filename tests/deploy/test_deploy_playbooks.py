@@ -107,3 +107,32 @@ def test_no_secret_in_any_output_even_at_maximum_verbosity(lab, tmp_path):
         texts += files
     for secret in SECRETS:
         assert not any(secret in t for t in texts), f"{secret} leaked"
+
+
+def test_drift_is_reported_and_repaired(lab, tmp_path):
+    host = codecs_of(lab, "quang-binh")[10]
+    limit = f"{host},localhost"
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", host)
+    assert recap[host]["failed"] == 0
+    lab.fault(host, "drift", "SystemUnit Name", "Phòng họp cũ")  # a person at the codec
+    report = tmp_path / "drift.json"
+    proc, recap = playbook(lab, tmp_path, "drift.yml", "--limit", limit, "-e", f"gbtt_drift_json={report}",
+                           "-e", f"gbtt_drift_markdown={tmp_path / 'drift.md'}", "-e", "gbtt_fail_on_drift=true")
+    assert proc.returncode != 0 and "drift found (Art. 3.3" in proc.stdout
+    doc = json.loads(report.read_text())
+    entry = next(h for h in doc["hosts"] if h["host"] == host)
+    assert entry["state"] == "drift" and "Phòng họp cũ" in entry["diff"]
+    assert "## " + host + ": drift" in (tmp_path / "drift.md").read_text()
+    proc, recap = playbook(lab, tmp_path, "site.yml", "--limit", host)
+    assert recap[host]["changed"] == 1
+    proc, _ = playbook(lab, tmp_path, "drift.yml", "--limit", limit, "-e", f"gbtt_drift_json={report}",
+                       "-e", f"gbtt_drift_markdown={tmp_path / 'drift.md'}", "-e", "gbtt_fail_on_drift=true")
+    assert proc.returncode == 0 and json.loads(report.read_text())["counts"] == {"in sync": 1}
+
+
+def test_backup_playbook_saves_without_changing(lab, tmp_path):
+    host = "quang-binh-mcu"
+    proc, recap = playbook(lab, tmp_path, "backup.yml", "--limit", host)
+    assert proc.returncode == 0 and recap[host]["changed"] == 0
+    saved = list((tmp_path / "backups" / host).glob("*.cfg"))
+    assert len(saved) == 1 and saved[0].read_text().strip()

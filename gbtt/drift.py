@@ -1,0 +1,55 @@
+"""The drift report: which devices differ from their intended configuration, and how.
+
+Art. 3.3 of the regulation forbids changing the systems without authorisation; a device whose
+configuration differs from what the registry renders was changed outside gbtt (or not yet
+deployed).  ``playbooks/drift.yml`` compares every device in check mode and hands the results
+here; the report is written as JSON (for tools) and Markdown (for people).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+
+def report(results: dict[str, dict], when: dt.datetime | None = None) -> dict:
+    """``results``: host -> the gbtt_deploy result of a check-mode run."""
+    when = when or dt.datetime.now(dt.timezone.utc)
+    hosts = []
+    for host in sorted(results):
+        r = results[host] or {}
+        if r.get("failed") or r.get("unreachable"):
+            state = "unreachable" if r.get("unreachable") else "failed"
+        elif r.get("skipped"):
+            state = "skipped"
+        else:
+            state = "drift" if r.get("changed") else "in sync"
+        hosts.append({"host": host, "state": state, "message": r.get("msg", ""), "diff": r.get("drift", "")})
+    counts: dict[str, int] = {}
+    for h in hosts:
+        counts[h["state"]] = counts.get(h["state"], 0) + 1
+    return {"generated": when.isoformat(timespec="seconds"), "counts": counts, "hosts": hosts}
+
+
+def markdown(doc: dict) -> str:
+    lines = [f"# Drift report, {doc['generated']}", "",
+             "Devices compared with the configuration the registry renders for them (check mode: "
+             "nothing was written).", "",
+             "| state | devices |", "| --- | ---: |",
+             *[f"| {state} | {n} |" for state, n in sorted(doc["counts"].items())], ""]
+    for h in doc["hosts"]:
+        if h["state"] == "in sync":
+            continue
+        lines += [f"## {h['host']}: {h['state']}", "", h["message"], ""]
+        if h["diff"]:
+            lines += ["```diff", h["diff"].rstrip("\n"), "```", ""]
+    return "\n".join(lines)
+
+
+def write(doc: dict, json_path: Path | None, markdown_path: Path | None) -> None:
+    for path, text in ((json_path, json.dumps(doc, ensure_ascii=False, indent=1)),
+                       (markdown_path, markdown(doc))):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text + "\n", encoding="utf-8")
