@@ -17,7 +17,8 @@ VENV_PATH := PATH="$(CURDIR)/$(BIN):$$PATH"
 export ANSIBLE_CONFIG ?= $(CURDIR)/ansible.cfg
 # Extra arguments: make test PYTEST_ARGS='-k registry -x'; make bench BENCH_ARGS='--repeat 1'
 PYTEST_ARGS ?=
-# pytest-xdist workers (-n); empty runs the tests in one process.
+# pytest-xdist workers (-n; at most 6: each worker runs its own labs on its own ports, see
+# tests/conftest.py); empty runs the tests in one process.
 PYTEST_WORKERS ?= auto
 BENCH_ARGS ?=
 # Folders yamllint checks (those that exist).
@@ -61,7 +62,7 @@ quickstart: setup ## validate the province registry and show it as an Ansible in
 test: setup ## run the test suite (PYTEST_ARGS=..., PYTEST_WORKERS=auto|N|"")
 	@workers=""; \
 	if [ -n "$(PYTEST_WORKERS)" ] && $(BIN)/python -c 'import xdist' 2>/dev/null; then \
-	  workers="-n $(PYTEST_WORKERS)"; \
+	  workers="-n $(PYTEST_WORKERS) --maxprocesses 6"; \
 	fi; \
 	echo "$(BIN)/pytest $$workers $(PYTEST_ARGS)"; \
 	$(VENV_PATH) $(BIN)/pytest $$workers $(PYTEST_ARGS)

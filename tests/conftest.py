@@ -107,7 +107,7 @@ def _worker_index() -> int:
 #: to 30000: the developer's own lab uses 20000-20599, the molecule scenarios 30000-32399, and
 #: Linux hands 32768-60999 to outgoing connections (a lab port taken by one of them would make
 #: ``gbtt lab up`` fail at random).
-_LAB_PURPOSES = ("session", "lifecycle", "drivers")
+_LAB_PURPOSES = ("session", "lifecycle")
 
 
 def lab_base_port(purpose: str) -> int:
