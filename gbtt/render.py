@@ -11,7 +11,9 @@ templates hold no logic beyond loops and lookups: values are validated before re
 
 from __future__ import annotations
 
+import base64
 import difflib
+import hashlib
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
@@ -56,12 +58,29 @@ def _xapi(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_CISCO64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_STD64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _ios_type9(secret: str, host: str) -> str:
+    """An IOS type 9 (scrypt) hash of ``secret`` with a salt derived from the host and the secret:
+    the same secret on the same router always renders the same line, so a deploy compares equal
+    (IOS itself would pick a random salt for ``secret 0 …`` and differ on every run), and the
+    clear secret never reaches the router's flash in the candidate file."""
+    seed = hashlib.sha256(f"gbtt-type9\0{host}\0{secret}".encode()).digest()
+    salt = "".join(_CISCO64[b % 64] for b in seed[:14])
+    digest = hashlib.scrypt(secret.encode(), salt=salt.encode(), n=16384, r=1, p=1, dklen=32)
+    encoded = base64.b64encode(digest).decode().rstrip("=").translate(str.maketrans(_STD64, _CISCO64))
+    return f"$9${salt}${encoded}"
+
+
 @lru_cache(maxsize=None)
 def environment(root: str = str(TEMPLATES)) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(root), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              autoescape=False)
-    env.filters.update(netmask=_netmask, prefix=_prefix, wildcard=_wildcard, network=_network, xapi=_xapi)
+    env.filters.update(netmask=_netmask, prefix=_prefix, wildcard=_wildcard, network=_network, xapi=_xapi,
+                       ios_type9=_ios_type9)
     return env
 
 

@@ -19,18 +19,27 @@ What is simulated
   and the configured ``enable secret``, not echoed (``IosShell.echo``); a wrong secret gives
   ``% Access denied``), global
   configuration (``host(config)#``, the hostname cut at 20 characters as IOS does) and its
-  sub-modes: interface, line, archive, archive log, control-plane.  Keywords may be abbreviated
+  sub-modes: interface, line, archive, archive log, control-plane, class-map, policy-map and its
+  classes, standard and extended named access lists.  Keywords may be abbreviated
   (``sh ip int br``, ``conf t``, ``wr``); an unknown word gives ``% Invalid input detected at
   '^' marker.`` with the caret under it, a short line ``% Incomplete command.``, an ambiguous
   abbreviation ``% Ambiguous command``, an unknown first word in exec mode ``Translating
   "…"`` / ``% Unknown command …``.  A sub-mode falls back to global configuration as on IOS
-  (``hostname x`` typed under an interface works), ``do`` runs exec commands, ``exit``,
+  (``hostname x`` typed under an interface works; a value the sub-mode refuses, as ``class X``
+  without its class map, is an error there), ``do`` runs exec commands, ``exit``,
   ``end`` and Ctrl-Z leave.  Output filters ``| include``, ``exclude``, ``begin``, ``section``,
   ``count`` (Python regular expressions).
 * The configuration: a grammar of what a router template needs (see ``_GLOBAL`` and the
   sub-mode grammars below: hostname, interfaces and addresses, static routes, NTP, clock
   timezone, DNS, logging, usernames and type 9 secrets, SSH/SCP, SNMP, banners, lines, archive,
-  ``file prompt``, ...).  A line outside the grammar is rejected like a typo on a real router.
+  ``file prompt``, AAA method lists, QoS class maps and (hierarchical) policy maps with
+  ``service-policy``, named access lists, ...).  A line outside the grammar is rejected like a
+  typo on a real router, and so is a reference IOS refuses: a policy-map ``class`` without its
+  class map, a ``service-policy`` without its policy map, ``aaa`` commands without ``aaa
+  new-model``, more than 100 percent of priority and bandwidth in a policy map; a class map or
+  policy map in use cannot be removed.  Access list entries are numbered as IOS XE shows them
+  (``10 permit …``, 10 after the last one unless a number is given) and written the IOS way
+  (``host A`` in a standard list is ``A``, wildcard bits cleared, port and protocol names).
   The running configuration is kept as IOS shows it (``self.state["running"]``): canonical
   keywords and interface names, IOS order, ``!`` separators, ``no ip address`` and the other
   displayed ``no`` forms, physical interfaces that cannot be removed.
@@ -63,10 +72,14 @@ What is not
 -----------
 No protocol runs: no routing protocol, ARP, CDP/LLDP, SNMP agent, DNS or NTP (a configured NTP
 server is reported synchronised); only the first routed port has a cable.  No context help
-(``?``), completion, paging (``terminal length`` is accepted), history, AAA, privilege levels
-other than 1 and 15, IPv6, VRFs, ACLs, secondary addresses, ``reload`` (the ``reboot`` fault
-does it) or software installation.  Type 5 and 8 secrets are kept but never match; logins are
-the core's (the ``username`` lines are not checked).  Nothing is logged to syslog.  A
+(``?``), completion, paging (``terminal length`` is accepted), history, privilege levels
+other than 1 and 15, IPv6, VRFs, secondary addresses, ``reload`` (the ``reboot`` fault
+does it) or software installation.  AAA, access lists and QoS are configuration only: nothing
+is authenticated, filtered (``access-class`` lets every lab login in) or queued, and there is
+no ``show access-lists`` or ``show policy-map``.  IOS's whitespace quirks in the running
+configuration (``match  dscp``, ``deny   any``, the deeper indentation of a ``service-policy``
+under ``shape``) are not reproduced: lines are shown single-spaced.  Type 5 and 8 secrets are
+kept but never match; logins are the core's (the ``username`` lines are not checked).  Nothing is logged to syslog.  A
 ``tclsh`` knows ``puts [open …]`` and ``tclquit``; any other line goes to the exec parser.
 """
 
@@ -97,7 +110,7 @@ NVRAM_SIZE = 33_554_432
 # A pattern is a line of words: lowercase (or literal) keywords, which may be abbreviated, and
 # placeholders for values.  ``[x y]`` is optional, ``{a|b}`` a choice.
 
-_PLACEHOLDERS = frozenset({"WORD", "LINE", "A.B.C.D", "MASK", "IFNAME"})
+_PLACEHOLDERS = frozenset({"WORD", "LINE", "A.B.C.D", "MASK", "IFNAME", "DSCP", "PORT"})
 _RANGE = re.compile(r"<(-?\d+)-(-?\d+)>")
 _PATTERN_TOKEN = re.compile(r"[\[\]{}|]|[^\s\[\]{}|]+")
 _IPV4 = re.compile(r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
@@ -255,8 +268,47 @@ def _value(element: str, token: str, interfaces: "Interfaces") -> str | None:
         return token if _is_mask(token) else None
     if element == "IFNAME":
         return interfaces.resolve(token)
+    if element == "DSCP":
+        return dscp_name(token)
+    if element == "PORT":
+        return _port_value(token)
     low, high = (int(bound) for bound in _RANGE.fullmatch(element).groups())
     if re.fullmatch(r"-?\d+", token) and low <= int(token) <= high:
+        return str(int(token))
+    return None
+
+
+#: DSCP names IOS shows for the code points that have one (``match dscp 46`` shows ``ef``)
+DSCP_NAMES = {0: "default", 46: "ef",
+              **{8 * n: f"cs{n}" for n in range(1, 8)},
+              **{8 * c + 2 * d: f"af{c}{d}" for c in range(1, 5) for d in range(1, 4)}}
+_DSCP_VALUES = {name: value for value, name in DSCP_NAMES.items()}
+
+
+def dscp_name(token: str) -> str | None:
+    """A DSCP value as IOS shows it: the name for a named code point, else the number (0-63)."""
+    lowered = token.lower()
+    if lowered in _DSCP_VALUES:
+        return lowered
+    if re.fullmatch(r"\d+", token) and int(token) <= 63:
+        return DSCP_NAMES.get(int(token), str(int(token)))
+    return None
+
+
+#: the port names IOS knows, per protocol (it shows a number with a name as the name)
+PORT_NAMES = {
+    "tcp": {20: "ftp-data", 21: "ftp", 23: "telnet", 25: "smtp", 49: "tacacs", 53: "domain", 80: "www",
+            110: "pop3", 179: "bgp", 389: "ldap"},
+    "udp": {49: "tacacs", 53: "domain", 67: "bootps", 68: "bootpc", 69: "tftp", 123: "ntp", 161: "snmp",
+            162: "snmptrap", 500: "isakmp", 514: "syslog", 4500: "non500-isakmp"},
+}
+_PORT_WORDS = {name for names in PORT_NAMES.values() for name in names.values()}
+
+
+def _port_value(token: str) -> str | None:
+    if token.lower() in _PORT_WORDS:
+        return token.lower()
+    if re.fullmatch(r"\d+", token) and int(token) <= 65535:
         return str(int(token))
     return None
 
@@ -329,7 +381,13 @@ class ConfigRule(Rule):
     ``negation``: ``remove`` (``no x`` removes x), ``keep`` (``no x`` is shown, as ``no ip
     address``) or ``default`` (x is the default and shown as nothing: ``ip domain lookup``).
     ``check`` returns what IOS says about a value it refuses; ``canonical`` rewrites the words
-    as IOS stores them (secrets are hashed).  ``spaced``: a ``!`` line follows the section."""
+    as IOS stores them (secrets are hashed).  ``spaced``: a ``!`` line follows the section.
+    ``keyer``: the key of a setting whose naming words are not the leading ones (``class-map
+    match-any NAME`` is named by NAME).  ``requires`` checks a line against the rest of the
+    configuration (a ``class`` of a policy map needs its class map) and returns the error;
+    ``in_use`` says why a section cannot be removed (a class map a policy map uses).
+    ``implies``: lines IOS adds with this one (``aaa new-model`` brings ``aaa session-id
+    common``); ``clears``: the first word of the global lines that go when it is negated."""
 
     key: int | None = None
     enters: str | None = None
@@ -337,10 +395,17 @@ class ConfigRule(Rule):
     check: Callable[[list[str]], str | None] | None = None
     canonical: Callable[[list[str]], list[str]] | None = None
     spaced: bool = True
+    keyer: Callable[[list[str]], tuple[str, ...]] | None = None
+    requires: Callable[[Config, Node, Match], CommandError | None] | None = None
+    in_use: Callable[[Config, tuple[str, ...]], str | None] | None = None
+    implies: tuple[str, ...] = ()
+    clears: str | None = None
     group: int = field(default=0, init=False)
     order: int = field(default=0, init=False)
 
     def key_of(self, words: list[str]) -> tuple[str, ...]:
+        if self.keyer:
+            return self.keyer(words)
         return tuple(words[: self.key] if self.key else words)
 
 
@@ -349,9 +414,10 @@ class Mode:
     name: str
     prompt: str                      # "config-if"
     rules: list[ConfigRule]
+    sequenced: bool = False          # lines carry sequence numbers (access list entries)
 
 
-def _mode(name: str, prompt: str, *entries: ConfigRule | str) -> Mode:
+def _mode(name: str, prompt: str, *entries: ConfigRule | str, sequenced: bool = False) -> Mode:
     """A mode from its rules in running-config order; "!" separates groups of lines."""
     rules: list[ConfigRule] = []
     group = 0
@@ -361,7 +427,7 @@ def _mode(name: str, prompt: str, *entries: ConfigRule | str) -> Mode:
             continue
         entry.group, entry.order = group, len(rules)
         rules.append(entry)
-    return Mode(name, prompt, rules)
+    return Mode(name, prompt, rules, sequenced)
 
 
 _CISCO64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -441,7 +507,130 @@ def _banner(words: list[str]) -> list[str]:
     return [words[0], words[1], "^C" + raw[len(delimiter):end] + "^C"]
 
 
+# -- AAA, QoS and access lists: what a line needs from the rest of the configuration -------
+
+def _section(config: Config, kind: str, name: str) -> Node | None:
+    """The global section ``kind`` (``class-map``, ``policy-map``) named ``name``."""
+    return next((node for node in config.root.children if node.key == (kind, name)), None)
+
+
+def _needs_aaa(config: Config, parent: Node, found: Match) -> CommandError | None:
+    """Without ``aaa new-model`` IOS knows no other ``aaa`` command."""
+    if config.root.child("aaa new-model") is None:
+        return CommandError("invalid", found.columns[1])
+    return None
+
+
+def _needs_class_map(config: Config, parent: Node, found: Match) -> CommandError | None:
+    name = found.words[1]
+    if name != "class-default" and _section(config, "class-map", name) is None:
+        return CommandError("message", text=f"% class-map {name} not configured")
+    return None
+
+
+def _needs_policy_map(config: Config, parent: Node, found: Match) -> CommandError | None:
+    name = found.words[-1]
+    if _section(config, "policy-map", name) is None:
+        return CommandError("message", text=f"policy map {name} not configured")
+    return None
+
+
+def _percent(words: list[str]) -> int:
+    """The share of the link a ``priority``/``bandwidth percent`` line reserves (0 for others)."""
+    if words[0] in ("priority", "bandwidth") and "percent" in words and "remaining" not in words:
+        return int(words[words.index("percent") + 1])
+    return 0
+
+
+def _bandwidth_fits(config: Config, parent: Node, found: Match) -> CommandError | None:
+    """A class has ``priority`` or ``bandwidth``, not both; the ``priority`` and ``bandwidth
+    percent`` of the classes of a policy map add up to 100 at most."""
+    other = "bandwidth" if found.words[0] == "priority" else "priority"
+    if any(line.key[:1] == (other,) for line in parent.children):
+        return CommandError("message",
+                            text=f"% Cannot configure {found.words[0]} and {other} in the same class")
+    policy = next((node for node in config.root.children if any(c is parent for c in node.children)), None)
+    total = _percent(found.words)
+    for section in policy.children if policy else []:
+        for line in section.children:
+            if section is not parent or line.key[:1] != (found.words[0],):
+                total += _percent(line.text.split())
+    if total > 100:
+        return CommandError("message", text="% Sum total of class bandwidths exceeds 100 percent")
+    return None
+
+
+def _class_map_in_use(config: Config, key: tuple[str, ...]) -> str | None:
+    for policy in config.root.children:
+        if policy.key[:1] == ("policy-map",) and policy.child(f"class {key[1]}"):
+            return f"% Class-map {key[1]} is being used"
+    return None
+
+
+def _policy_map_in_use(config: Config, key: tuple[str, ...]) -> str | None:
+    for section in config.root.children:
+        users = section.children + [line for child in section.children for line in child.children]
+        if any(line.key[:1] == ("service-policy",) and line.text.split()[-1] == key[1] for line in users):
+            return f"% Policy map {key[1]} is being used"
+    return None
+
+
+def _class_map(words: list[str]) -> list[str]:
+    """``class-map NAME`` is ``class-map match-all NAME``."""
+    return [words[0], "match-all", words[1]] if len(words) == 2 else words
+
+
+def _snmp_community(words: list[str]) -> list[str]:
+    """A community without ``RO``/``RW`` is read-only, and shown so."""
+    if len(words) == 3 or words[3] not in ("RO", "RW"):
+        return [*words[:3], "RO", *words[3:]]
+    return words
+
+
+_PROTOCOL_NAMES = {1: "icmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 51: "ahp", 89: "ospf", 103: "pim"}
+
+
+def _acl_address(tokens: list[str], standard: bool) -> list[str]:
+    """An address of an access list entry as IOS shows it: ``any``, ``host A`` (a standard list:
+    ``A``) or ``A W`` with the wildcard bits of ``A`` cleared."""
+    if tokens[0] == "any":
+        return ["any"]
+    address, wildcard = (tokens[1], "0.0.0.0") if tokens[0] == "host" else \
+        (tokens[0], tokens[1] if len(tokens) > 1 else "0.0.0.0")
+    bits = int(ipaddress.IPv4Address(wildcard))
+    network = str(ipaddress.IPv4Address(int(ipaddress.IPv4Address(address)) & ~bits & 0xFFFFFFFF))
+    if bits == 0xFFFFFFFF:
+        return ["any"]
+    if bits == 0:
+        return [network] if standard else ["host", network]
+    return [network, wildcard]
+
+
+def _standard_entry(words: list[str]) -> list[str]:
+    log = words[-1:] == ["log"]
+    return [words[0], *_acl_address(words[1:len(words) - log], standard=True), *(["log"] if log else [])]
+
+
+def _extended_entry(words: list[str]) -> list[str]:
+    """``permit tcp A W [ports] B W [ports] …`` as IOS shows it: protocol and port names, hosts."""
+    protocol = _PROTOCOL_NAMES.get(int(words[1]), words[1]) if words[1].isdigit() else words[1]
+    out, index = [words[0], protocol], 2
+    for _ in range(2):                                     # source, then destination
+        size = 1 if words[index] == "any" else 2
+        out += _acl_address(words[index:index + size], standard=False)
+        index += size
+        if index < len(words) and words[index] in ("eq", "neq", "lt", "gt", "range"):
+            count = 2 if words[index] == "range" else 1
+            names = PORT_NAMES.get(protocol, {})
+            out += [words[index], *(names.get(int(p), p) if p.isdigit() else p
+                                    for p in words[index + 1:index + 1 + count])]
+            index += 1 + count
+    return out + words[index:]
+
+
 _LEVELS = "{emergencies|alerts|critical|errors|warnings|notifications|informational|debugging}"
+_AUTHENTICATION = "{local|local-case|enable|line|none|group WORD}"
+_AUTHORIZATION = "{local|if-authenticated|none|group WORD}"
 
 _GLOBAL = _mode(
     "global", "config",
@@ -462,7 +651,12 @@ _GLOBAL = _mode(
     ConfigRule(f"logging console [{_LEVELS}]", key=2, negation="keep"),
     ConfigRule("enable secret [{0|5|8|9}] WORD", key=2, canonical=_enable_secret),
     "!",
-    ConfigRule("aaa new-model", negation="keep"),
+    ConfigRule("aaa new-model", negation="keep", implies=("aaa session-id common",), clears="aaa"),
+    ConfigRule(f"aaa authentication login {{default|WORD}} {_AUTHENTICATION} [{_AUTHENTICATION}]", key=4,
+               requires=_needs_aaa),
+    ConfigRule(f"aaa authorization exec {{default|WORD}} {_AUTHORIZATION} [{_AUTHORIZATION}]", key=4,
+               requires=_needs_aaa),
+    ConfigRule("aaa session-id {common|unique}", key=2, requires=_needs_aaa),
     ConfigRule("clock timezone WORD <-23-23> [<0-59>]", key=2),
     "!",
     ConfigRule("ip name-server A.B.C.D", key=3),
@@ -477,6 +671,12 @@ _GLOBAL = _mode(
     "!",
     ConfigRule("file prompt {quiet|noisy}", key=2),
     ConfigRule("archive", enters="archive"),
+    "!",
+    ConfigRule("class-map [{match-any|match-all}] WORD", enters="class-map", spaced=False,
+               canonical=_class_map, keyer=lambda words: (words[0], words[-1]), in_use=_class_map_in_use),
+    "!",
+    ConfigRule("policy-map WORD", key=2, enters="policy-map", spaced=False, in_use=_policy_map_in_use),
+    "!",
     ConfigRule("interface IFNAME", key=2, enters="interface"),
     "!",
     ConfigRule("ip forward-protocol nd"),
@@ -491,11 +691,14 @@ _GLOBAL = _mode(
     ConfigRule("ip ssh source-interface IFNAME", key=3),
     ConfigRule("ip scp server enable"),
     "!",
+    ConfigRule("ip access-list standard WORD", key=4, enters="acl-standard"),
+    ConfigRule("ip access-list extended WORD", key=4, enters="acl-extended"),
+    "!",
     ConfigRule(f"logging trap {_LEVELS}", key=2),
     ConfigRule("logging source-interface IFNAME", key=2),
     ConfigRule("logging host A.B.C.D", key=3),
     "!",
-    ConfigRule("snmp-server community WORD [{RO|RW}] [WORD]", key=3),
+    ConfigRule("snmp-server community WORD [{RO|RW}] [WORD]", key=3, canonical=_snmp_community),
     ConfigRule("snmp-server location LINE", key=2),
     ConfigRule("snmp-server contact LINE", key=2),
     ConfigRule("snmp-server chassis-id LINE", key=2),
@@ -531,6 +734,7 @@ _INTERFACE = _mode(
     ConfigRule("speed {10|100|1000|auto}", key=1),
     ConfigRule("duplex {auto|full|half}", key=1),
     ConfigRule("negotiation auto", key=2, negation="keep"),
+    ConfigRule("service-policy {input|output} WORD", key=2, requires=_needs_policy_map),
 )
 
 _SWITCHPORT = _mode(
@@ -547,7 +751,7 @@ _SWITCHPORT = _mode(
 _LINE = _mode(
     "line", "config-line",
     ConfigRule("session-timeout <0-35791>", key=1),
-    ConfigRule("access-class WORD in", key=1),
+    ConfigRule("access-class WORD {in|out} [vrf-also]", keyer=lambda words: (words[0], words[2])),
     ConfigRule("exec-timeout <0-35791> [<0-2147483>]", key=1),
     ConfigRule("privilege level <0-15>", key=2),
     ConfigRule("logging synchronous", key=2),
@@ -577,8 +781,62 @@ _ARCHIVE_LOG = _mode(
 
 _CONTROL_PLANE = _mode("control-plane", "config-cp")
 
-MODES = {mode.name: mode for mode in (_GLOBAL, _INTERFACE, _SWITCHPORT, _LINE, _ARCHIVE,
-                                      _ARCHIVE_LOG, _CONTROL_PLANE)}
+_CLASS_MAP = _mode(
+    "class-map", "config-cmap",
+    ConfigRule("description LINE", key=1),
+    ConfigRule("match [ip] dscp DSCP [DSCP [DSCP [DSCP [DSCP [DSCP [DSCP [DSCP]]]]]]]"),
+    ConfigRule("match [ip] precedence <0-7>"),
+    ConfigRule("match access-group {<1-2799>|name WORD}"),
+    ConfigRule("match any"),
+)
+
+_POLICY_MAP = _mode(
+    "policy-map", "config-pmap",
+    ConfigRule("description LINE", key=1),
+    ConfigRule("class WORD", key=2, enters="policy-class", spaced=False, requires=_needs_class_map),
+)
+
+_POLICY_CLASS = _mode(
+    "policy-class", "config-pmap-c",
+    ConfigRule("priority [level <1-2>] [{percent <1-100>|<8-20000000> [<32-2000000>]}]", key=1,
+               requires=_bandwidth_fits),
+    ConfigRule("bandwidth {<8-20000000>|percent <1-100>|remaining {percent <1-100>|ratio <1-1000>}}", key=1,
+               requires=_bandwidth_fits),
+    ConfigRule("shape average {<8000-10000000000>|percent <1-100>}", key=2),
+    ConfigRule("set [ip] dscp DSCP", keyer=lambda words: ("set", "dscp")),
+    ConfigRule("set cos <0-7>", key=2),
+    ConfigRule("fair-queue", key=1),
+    ConfigRule("random-detect [dscp-based]", key=1),
+    ConfigRule("queue-limit <1-8192000> [{packets|bytes|ms|us}]", key=1),
+    # not checked: a child policy map shown after its parent must parse back
+    ConfigRule("service-policy WORD", key=1),
+)
+
+_ACL_ADDRESS = "{any|host A.B.C.D|A.B.C.D A.B.C.D}"
+_ACL_PORTS = "[{eq|neq|lt|gt} PORT|range PORT PORT]"
+
+_ACL_STANDARD = _mode(
+    "acl-standard", "config-std-nacl",
+    ConfigRule("{permit|deny} {any|host A.B.C.D|A.B.C.D [A.B.C.D]} [log]", canonical=_standard_entry),
+    ConfigRule("remark LINE"),
+    sequenced=True,
+)
+
+_ACL_EXTENDED = _mode(
+    "acl-extended", "config-ext-nacl",
+    ConfigRule(f"{{permit|deny}} tcp {_ACL_ADDRESS} {_ACL_PORTS} {_ACL_ADDRESS} {_ACL_PORTS} "
+               "[established] [dscp DSCP] [log]", canonical=_extended_entry),
+    ConfigRule(f"{{permit|deny}} udp {_ACL_ADDRESS} {_ACL_PORTS} {_ACL_ADDRESS} {_ACL_PORTS} "
+               "[dscp DSCP] [log]", canonical=_extended_entry),
+    ConfigRule(f"{{permit|deny}} {{ip|icmp|gre|esp|ahp|ospf|pim|<0-255>}} {_ACL_ADDRESS} {_ACL_ADDRESS} "
+               "[dscp DSCP] [log]", canonical=_extended_entry),
+    ConfigRule("remark LINE"),
+    sequenced=True,
+)
+
+MODES = {mode.name: mode for mode in (_GLOBAL, _INTERFACE, _SWITCHPORT, _LINE, _ARCHIVE, _ARCHIVE_LOG,
+                                      _CONTROL_PLANE, _CLASS_MAP, _POLICY_MAP, _POLICY_CLASS,
+                                      _ACL_STANDARD, _ACL_EXTENDED)}
 
 #: lines of a configuration file that are no configuration
 _NOT_CONFIG = re.compile(r"!|Building configuration|Current configuration :|Using \d+ out of \d+ bytes")
@@ -734,14 +992,34 @@ class Config:
         offset = negation.end() if negation else len(line) - len(line.lstrip())
         if negation is None and line.strip().lower() == "no":
             raise CommandError("incomplete")
-        found = match(MODES[parent.mode].rules, line[offset:], self.interfaces,
-                      prefix_ok=negation is not None, offset=offset)
+        mode = MODES[parent.mode]
+        sequence = None
+        if mode.sequenced:                      # an access list entry: [sequence] entry
+            numbered = re.match(r"(\d+)(\s+|$)", line[offset:])
+            if numbered:
+                sequence = int(numbered.group(1))
+                if not 1 <= sequence <= 2147483647:
+                    raise CommandError("invalid", offset)
+                offset += numbered.end()
+                if not line[offset:].strip():
+                    if negation:
+                        return None, self._remove_entry(parent, sequence=sequence)
+                    raise CommandError("incomplete")
+        found = match(mode.rules, line[offset:], self.interfaces,
+                      prefix_ok=negation is not None and not mode.sequenced, offset=offset)
         rule: ConfigRule = found.rule
         if negation:
+            if mode.sequenced:
+                words = rule.canonical(found.words) if rule.canonical else found.words
+                return None, self._remove_entry(parent, text=" ".join(words))
             return None, self._remove(parent, rule, found.words)
+        if rule.requires and (error := rule.requires(self, parent, found)):
+            raise error
         words = rule.canonical(found.words) if rule.canonical else found.words
         if rule.check and (problem := rule.check(words)):
             raise CommandError("message", text=problem)
+        if mode.sequenced:
+            return None, self._set_entry(parent, rule, words, sequence)
         return self._set(parent, rule, words)
 
     def _set(self, parent: Node, rule: ConfigRule, words: list[str]) -> tuple[Node | None, bool]:
@@ -750,6 +1028,8 @@ class Config:
         same = [n for n in parent.children if n.rule is rule and n.key == key]
         if rule.enters:
             if same:
+                if same[0].text != text:        # class-map match-all X over class-map match-any X
+                    raise CommandError("message", text=f"% {same[0].text} already exists")
                 return same[0], False
             section = Node(text, rule, key, mode=self._mode_of(rule, words))
             self._insert(parent, section)
@@ -763,6 +1043,8 @@ class Config:
         if len(same) == 1 and same[0].text == text:
             return None, False
         self._replace(parent, same, Node(text, rule, key))
+        for implied in rule.implies:
+            self.apply(parent, implied)
         return None, True
 
     def _remove(self, parent: Node, rule: ConfigRule, words: list[str]) -> bool:
@@ -770,6 +1052,12 @@ class Config:
         if rule.enters == "interface" and words[1] in self.interfaces.physical:
             raise CommandError("message", text="% Removal of physical interfaces is not permitted")
         same = [n for n in parent.children if n.rule is rule and n.key[: len(key)] == key]
+        if same and rule.in_use and (problem := rule.in_use(self, same[0].key)):
+            raise CommandError("message", text=problem)
+        if rule.clears:
+            cleared = [n for n in parent.children if n.rule is not rule and n.key[:1] == (rule.clears,)]
+            for node in cleared:
+                parent.children.remove(node)
         if rule.negation == "remove":
             for node in same:
                 parent.children.remove(node)
@@ -779,6 +1067,39 @@ class Config:
             return False
         self._replace(parent, same, negated)
         return True
+
+    # -- access list entries: "<sequence> <entry>", in sequence order -------------------------
+    @staticmethod
+    def _sequence(node: Node) -> float:
+        return int(node.key[0]) if node.rule is not None else float("inf")
+
+    def _set_entry(self, parent: Node, rule: ConfigRule, words: list[str], sequence: int | None) -> bool:
+        """An entry goes in at its sequence number, or 10 after the last; IOS ignores an entry
+        the list already has and refuses a sequence number in use."""
+        text = " ".join(words)
+        entries = [node for node in parent.children if node.rule is not None]
+        if any(node.text.split(" ", 1)[1] == text for node in entries):
+            return False
+        if sequence is None:
+            sequence = max((int(node.key[0]) for node in entries), default=0) + 10
+        elif any(node.key == (str(sequence),) for node in entries):
+            raise CommandError("message", text="% Duplicate sequence number")
+        node = Node(f"{sequence} {text}", rule, (str(sequence),))
+        position = next((i for i, other in enumerate(parent.children) if self._sequence(other) > sequence),
+                        len(parent.children))
+        parent.children.insert(position, node)
+        return True
+
+    def _remove_entry(self, parent: Node, sequence: int | None = None, text: str | None = None) -> bool:
+        def chosen(node: Node) -> bool:
+            if sequence is not None:
+                return node.key == (str(sequence),)
+            return node.text.split(" ", 1)[1] == text
+
+        gone = [node for node in parent.children if node.rule is not None and chosen(node)]
+        for node in gone:
+            parent.children.remove(node)
+        return bool(gone)
 
     def _replace(self, parent: Node, old: list[Node], new: Node) -> None:
         if old:
@@ -801,6 +1122,8 @@ class Config:
             return (float("inf"),)
         if node.rule.enters == "interface":
             return (node.rule.order, self.interfaces.sort_key(node.key[1]))
+        if node.rule.enters == "policy-class":          # class-default is the last class
+            return (node.rule.order, node.key[1] == "class-default")
         return (node.rule.order,)
 
     def _mode_of(self, rule: ConfigRule, words: list[str]) -> str:
@@ -1015,6 +1338,8 @@ class IosRouter(Device):
             try:
                 section, changed = config.apply(chain[depth], line)
             except CommandError as error:
+                if error.kind == "message":     # the mode knows the command but refuses the value
+                    raise
                 errors.append(error)
                 continue
             if changed:

@@ -364,6 +364,231 @@ def test_banners_on_one_line_or_many(router, cli):
 
 
 # =========================================================================================
+# QoS, access lists, AAA, SNMP and syslog
+# =========================================================================================
+
+def section(text: str, header: str) -> str:
+    """A top-level block of a running configuration: its header and indented lines."""
+    lines = text.splitlines()
+    start = lines.index(header)
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(" "):
+        end += 1
+    return "\n".join(lines[start:end]) + "\n"
+
+
+def test_class_maps_and_policy_maps_are_stored_as_ios_shows_them(router, cli):
+    cli.run("configure terminal", "class-map match-any VIDEO")
+    assert cli.prompt.endswith("(config-cmap)#")
+    cli.run("match dscp 34 af42", "class-map VOICE", "match ip dscp 46", "exit", "policy-map VIDEO-QOS")
+    assert cli.prompt.endswith("(config-pmap)#")
+    cli.run("class class-default")
+    assert cli.prompt.endswith("(config-pmap-c)#")
+    cli.run("fair-queue", "class VOICE", "priority percent 10", "class VIDEO", "bandwidth percent 80",
+            "set dscp af41", "exit", "exit",
+            "policy-map WAN-OUT", "class class-default", "shape average 2048000", "service-policy VIDEO-QOS", "end")
+    text = running(router)
+    assert ("!\nclass-map match-any VIDEO\n match dscp af41 af42\nclass-map match-all VOICE\n match ip dscp ef\n!\n"
+            "policy-map VIDEO-QOS\n class VOICE\n  priority percent 10\n class VIDEO\n  bandwidth percent 80\n"
+            "  set dscp af41\n class class-default\n  fair-queue\n"            # class-default stays last
+            "policy-map WAN-OUT\n class class-default\n  shape average 2048000\n  service-policy VIDEO-QOS\n!\n"
+            "interface GigabitEthernet0/0/0\n") in text
+    assert Config.parse(text, router.interfaces)[0].render() == text
+
+
+def test_an_interface_takes_a_service_policy(router, cli):
+    cli.run("configure terminal", "class-map match-any VOICE", "match dscp ef", "policy-map WAN-OUT", "class VOICE",
+            "priority percent 10", "exit", "exit", "interface GigabitEthernet0/0/1", "bandwidth 2048")
+    assert cli.run("service-policy output NO-SUCH-POLICY") == "policy map NO-SUCH-POLICY not configured\n"
+    cli.run("service-policy output WAN-OUT", "end")
+    assert ("interface GigabitEthernet0/0/1\n bandwidth 2048\n no ip address\n shutdown\n negotiation auto\n"
+            " service-policy output WAN-OUT\n!\n") in running(router)
+
+
+def test_qos_names_must_exist_and_stay_while_used(router, cli):
+    cli.run("configure terminal", "class-map match-any VIDEO", "match dscp af41", "policy-map P")
+    assert cli.run("class NO-SUCH-CLASS") == "% class-map NO-SUCH-CLASS not configured\n"
+    assert cli.prompt.endswith("(config-pmap)#")
+    cli.run("class VIDEO", "bandwidth percent 50", "exit", "exit", "interface GigabitEthernet0/0/1",
+            "service-policy output P", "exit")
+    assert cli.run("no class-map VIDEO") == "% Class-map VIDEO is being used\n"
+    assert cli.run("no policy-map P") == "% Policy map P is being used\n"
+    assert cli.run("class-map match-all VIDEO") == "% class-map match-any VIDEO already exists\n"
+    cli.run("interface GigabitEthernet0/0/1", "no service-policy output P", "exit", "no policy-map P",
+            "no class-map VIDEO", "end")
+    text = running(router)
+    assert "class-map" not in text and "policy-map" not in text and "service-policy" not in text
+
+
+def test_a_child_policy_map_made_after_its_parent_survives_a_reparse(router, cli):
+    cli.run("configure terminal", "policy-map WAN-OUT", "class class-default", "shape average 2048000", "exit",
+            "exit", "policy-map CHILD", "class class-default", "fair-queue", "exit", "exit",
+            "policy-map WAN-OUT", "class class-default", "service-policy CHILD", "end")
+    text = running(router)
+    assert "policy-map WAN-OUT\n class class-default\n  shape average 2048000\n  service-policy CHILD\n" \
+           "policy-map CHILD\n" in text
+    assert Config.parse(text, router.interfaces)[1] == []
+
+
+def test_priority_and_bandwidth_of_a_policy_map(cli):
+    cli.run("configure terminal", "class-map match-any VIDEO", "match dscp af41", "class-map match-any VOICE",
+            "match dscp ef", "policy-map P", "class VOICE", "priority percent 30")
+    assert cli.run("bandwidth percent 10") == "% Cannot configure bandwidth and priority in the same class\n"
+    cli.run("class VIDEO")
+    assert cli.run("bandwidth percent 80") == "% Sum total of class bandwidths exceeds 100 percent\n"
+    assert cli.run("bandwidth percent 70") == ""
+    assert cli.run("bandwidth percent 60") == ""          # replaces the 70
+    assert "^\n% Invalid input" in cli.run("bandwidth percent 101")
+
+
+def test_access_lists_number_their_entries(router, cli):
+    cli.run("configure terminal", "ip access-list standard MGMT")
+    assert cli.prompt.endswith("(config-std-nacl)#")
+    cli.run("remark province management", "permit 10.23.5.7 0.0.255.255", "permit host 10.1.1.1",
+            "permit 10.2.2.2 0.0.0.0", "permit 10.23.0.0 0.0.255.255", "15 permit 10.9.9.0 0.0.0.255",
+            "deny any log")
+    assert cli.run("15 permit any") == "% Duplicate sequence number\n"
+    cli.run("no 40", "no permit host 10.1.1.1", "exit", "ip access-list extended EDGE")
+    assert cli.prompt.endswith("(config-ext-nacl)#")
+    cli.run("permit tcp 10.23.0.0 0.0.255.255 any eq 22", "permit udp any host 10.23.0.10 eq 123",
+            "permit tcp any eq 80 10.0.0.5 0.0.0.0 range 1000 2000 established", "permit udp any any eq 514",
+            "permit 47 any any", "deny ip any any log", "end")
+    text = running(router)
+    assert ("ip scp server enable\n!\n"
+            "ip access-list standard MGMT\n 10 remark province management\n 15 permit 10.9.9.0 0.0.0.255\n"
+            " 20 permit 10.23.0.0 0.0.255.255\n 50 deny any log\n!\n"       # host bits cleared, duplicate ignored
+            "ip access-list extended EDGE\n 10 permit tcp 10.23.0.0 0.0.255.255 any eq 22\n"
+            " 20 permit udp any host 10.23.0.10 eq ntp\n"
+            " 30 permit tcp any eq www host 10.0.0.5 range 1000 2000 established\n"
+            " 40 permit udp any any eq syslog\n 50 permit gre any any\n 60 deny ip any any log\n!\n") in text
+    assert Config.parse(text, router.interfaces)[0].render() == text
+
+
+def test_access_list_typos_are_refused(cli):
+    cli.run("configure terminal", "ip access-list extended EDGE")
+    assert "^\n% Invalid input" in cli.run("permit tcp any any eq 70000")
+    assert "^\n% Invalid input" in cli.run("permit ip any")
+    assert "^\n% Invalid input" in cli.run("permit ip 10.0.0.0 any")       # an extended list wants a wildcard
+    cli.run("exit", "ip access-list standard MGMT")
+    assert "^\n% Invalid input" in cli.run("permit tcp any any")
+
+
+def test_vty_access_class_and_snmp_community_name_an_access_list(router, cli):
+    cli.run("configure terminal", "ip access-list standard MGMT", "permit 10.23.0.0 0.0.255.255", "exit",
+            "line vty 0 4", "access-class MGMT in", "access-class MGMT2 in", "exit",
+            "snmp-server community s3cret MGMT", "snmp-server location xin-man-ubnd",
+            "snmp-server contact ICT Center", "logging trap informational", "logging host 10.23.0.10",
+            "ip route 10.23.0.0 255.255.0.0 10.23.12.1 name province-core", "end")
+    text = running(router)
+    assert "line vty 0 4\n access-class MGMT2 in\n login local\n transport input ssh\n" in text
+    assert ("ip access-list standard MGMT\n 10 permit 10.23.0.0 0.0.255.255\n!\n"
+            "logging trap informational\nlogging host 10.23.0.10\n!\n"
+            "snmp-server community s3cret RO MGMT\nsnmp-server location xin-man-ubnd\n"
+            "snmp-server contact ICT Center\n!\n") in text
+    assert "ip route 10.23.0.0 255.255.0.0 10.23.12.1 name province-core\n" in text
+
+
+def test_aaa_needs_new_model(router, cli):
+    cli.run("configure terminal")
+    assert "^\n% Invalid input" in cli.run("aaa authentication login default local")
+    cli.run("aaa new-model", "aaa authentication login default local", "aaa authorization exec default local",
+            "aaa authentication login CONSOLE group tacacs+ local", "end")
+    assert ("!\naaa new-model\naaa authentication login default local\n"
+            "aaa authentication login CONSOLE group tacacs+ local\naaa authorization exec default local\n"
+            "aaa session-id common\nclock timezone ICT 7 0\n") in running(router)   # IOS adds the session id
+    cli.run("configure terminal", "no aaa new-model", "end")
+    assert "!\nno aaa new-model\nclock timezone ICT 7 0\n" in running(router)
+
+
+ROUTER_CONFIG = """\
+version 17.9
+!
+hostname r1
+!
+enable secret 9 {enable}
+!
+aaa new-model
+aaa authentication login default local
+aaa authorization exec default local
+aaa session-id common
+!
+username gbtt privilege 15 secret 9 {login}
+!
+archive
+ path flash:archive
+!
+class-map match-any VIDEO
+ match dscp af41
+class-map match-any VOICE
+ match dscp ef
+!
+policy-map VIDEO-QOS
+ class VOICE
+  priority percent 10
+ class VIDEO
+  bandwidth percent 80
+ class class-default
+  fair-queue
+policy-map WAN-OUT
+ class class-default
+  shape average 2048000
+  service-policy VIDEO-QOS
+!
+interface GigabitEthernet0/0/0
+ ip address 10.23.12.13 255.255.255.0
+ negotiation auto
+!
+interface GigabitEthernet0/0/1
+ description WAN viettel-hg circuit to fill in
+ bandwidth 2048
+ no ip address
+ negotiation auto
+ service-policy output WAN-OUT
+!
+interface GigabitEthernet0/1/0
+!
+interface GigabitEthernet0/1/1
+!
+interface GigabitEthernet0/1/2
+!
+interface GigabitEthernet0/1/3
+!
+ip route 10.23.0.0 255.255.0.0 10.23.12.1 name province-core
+ip ssh version 2
+ip scp server enable
+!
+ip access-list standard MGMT
+ 10 permit 10.23.0.0 0.0.255.255
+!
+logging trap informational
+logging host 10.23.0.10
+!
+snmp-server community s3cret RO MGMT
+!
+line vty 0 4
+ access-class MGMT in
+ transport input ssh
+!
+ntp server 10.23.0.10
+!
+end
+"""
+
+
+def test_a_router_configuration_with_qos_and_access_lists_replaces_and_compares_clean(router, cli):
+    text = ROUTER_CONFIG.format(enable=type9(SECRET), login=type9("lab-login"))
+    router.write_file("candidate_config.txt", text.encode())
+    assert cli.run("configure replace flash:candidate_config.txt force") == REPLACED
+    assert running(router) == "!\n" + text
+    assert cli.run(COMPARE) == "!Contextual Config Diffs:\n!No changes were found\n"
+    broken = text.replace(" class VIDEO\n", " class VIDEOS\n")           # a class map that does not exist
+    router.write_file("candidate_config.txt", broken.encode())
+    out = cli.run("configure replace flash:candidate_config.txt force")
+    assert "class VIDEOS\n% class-map VIDEOS not configured\n" in out and "replace failed" in out
+    assert running(router) == "!\n" + text
+
+
+# =========================================================================================
 # Saving and files
 # =========================================================================================
 
