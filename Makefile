@@ -55,9 +55,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
-quickstart: setup ## validate the province registry and show it as an Ansible inventory graph
+quickstart: setup ## validate the province, start the lab, deploy the whole province to it (site.yml)
 	$(BIN)/gbtt validate inventory/hagiang
-	$(VENV_PATH) $(BIN)/ansible-inventory -i inventory/hagiang --graph
+	$(VENV_PATH) $(BIN)/gbtt lab up
+	$(VENV_PATH) $(BIN)/ansible-playbook -i inventory/lab playbooks/site.yml
+	@echo "The lab keeps running: run site.yml again (changed=0), try playbooks/drift.yml, or stop it with '.venv/bin/gbtt lab down'."
 
 test: setup ## run the test suite (PYTEST_ARGS=..., PYTEST_WORKERS=auto|N|"")
 	@workers=""; \
