@@ -136,3 +136,25 @@ def test_backup_playbook_saves_without_changing(lab, tmp_path):
     assert proc.returncode == 0 and recap[host]["changed"] == 0
     saved = list((tmp_path / "backups" / host).glob("*.cfg"))
     assert len(saved) == 1 and saved[0].read_text().strip()
+
+
+def test_router_change_failing_its_health_check_is_rolled_back(lab, tmp_path):
+    host = [ep.router.host for ep in lab.registry.endpoints_of("quang-binh")][0]
+    with lab.netmiko(host, "cisco_ios") as c:
+        c.enable()
+        before = c.send_command("show running-config")
+    # the health check looks for the management interface at this address: none has it
+    proc, recap = playbook(lab, tmp_path, "router.yml", "--limit", host,
+                           "-e", "gbtt_management_address=10.99.99.99", "-e", "router_confirm_timeout=600")
+    assert recap[host]["failed"] == 1
+    assert "health check failed after the change, rolled back" in proc.stdout
+    with lab.netmiko(host, "cisco_ios") as c:
+        c.enable()
+        after = c.send_command("show running-config")
+
+    def config_lines(text: str) -> list[str]:
+        return [x for x in text.splitlines() if x.strip() and x != "file prompt quiet"
+                and not x.startswith(("!", "Building configuration", "Current configuration"))]
+    assert config_lines(after) == config_lines(before)
+    audit = [json.loads(x) for x in (tmp_path / "audit.log").read_text().splitlines()]
+    assert audit[-1]["host"] == host and audit[-1]["result"] == "failed" and audit[-1]["restored"] is True
