@@ -140,9 +140,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         by_platform[d["platform"]] = by_platform.get(d["platform"], 0) + 1
     print(f"lab running (pid {reply['pid']}): {len(devices)} devices "
           + ", ".join(f"{n} {p}" for p, n in sorted(by_platform.items())))
-    faulty = {h: d for h, d in devices.items() if {k for k in d["faults"] if not k.startswith("_")}}
+    faulty = {h: d for h, d in devices.items() if d["faults"]}
     for host, d in sorted(faulty.items()):
-        faults = ", ".join(f"{k}={v}" if v is not True else k for k, v in d["faults"].items() if not k.startswith("_"))
+        faults = ", ".join(f"{k}={v}" if v is not True else k for k, v in d["faults"].items())
         print(f"  {host} (port {d['port']}): {faults}")
     if not faulty:
         print("  no faults")

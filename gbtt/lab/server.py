@@ -93,7 +93,12 @@ class Served:
     faults: dict = field(default_factory=dict)
     listener: Any = None
     connections: set = field(default_factory=set)
-    timers: list = field(default_factory=list)
+    requests: int = 0          # HTTPS requests since the drop fault was set
+
+    def drop_sessions(self) -> None:
+        for conn in list(self.connections):
+            _abort(conn)
+        self.connections.clear()
 
 
 class LabCore:
@@ -244,11 +249,13 @@ class LabCore:
             await site.start()
             s.listener = runner
 
+    async def _relisten(self, host: str, **how: Any) -> None:
+        await self._close_listener(host)
+        await self._listen(host, **how)
+
     async def _close_listener(self, host: str) -> None:
         s = self.served[host]
-        for conn in list(s.connections):
-            _abort(conn)
-        s.connections.clear()
+        s.drop_sessions()
         if isinstance(s.listener, web.AppRunner):
             await s.listener.cleanup()
         elif s.listener is not None:
@@ -297,11 +304,8 @@ class LabCore:
         if kind == "clear":
             had = sorted(s.faults)
             s.faults.clear()
-            if "hostkey" in had or "badcert" in had:
-                await self._close_listener(host)
-                await self._listen(host)
-                if "hostkey" in had:  # the device's own key is back
-                    pass
+            if "hostkey" in had or "badcert" in had:  # the device's own key and certificate again
+                await self._relisten(host)
             return f"cleared: {', '.join(had) or 'nothing'}"
         if kind == "drop":
             s.faults["drop"] = int(args[0]) if args else 0
@@ -316,20 +320,16 @@ class LabCore:
             if s.device.protocol != "ssh":
                 raise ValueError(f"{host} is not an SSH device")
             s.faults["hostkey"] = True
-            await self._close_listener(host)
-            rogue = asyncssh.generate_private_key("ssh-ed25519")
-            await self._listen(host, hostkey=rogue)
+            await self._relisten(host, hostkey=asyncssh.generate_private_key("ssh-ed25519"))
             return "serving a new host key"
         if kind == "badcert":
             if s.device.protocol != "https":
                 raise ValueError(f"{host} is not an HTTPS device")
             s.faults["badcert"] = True
-            await self._close_listener(host)
-            await self._listen(host, rogue=True)
+            await self._relisten(host, rogue=True)
             return "serving a certificate of an untrusted CA"
         if kind == "reboot":
-            for conn in list(s.connections):
-                _abort(conn)
+            s.drop_sessions()
             s.device.reboot()
             return "rebooted"
         if kind == "drift":
@@ -346,8 +346,7 @@ class LabCore:
 
     async def reset(self) -> str:
         for host, s in self.served.items():
-            for conn in list(s.connections):
-                _abort(conn)
+            s.drop_sessions()
             s.device.factory_reset()
             self._state_file(host).unlink(missing_ok=True)
         return f"{len(self.served)} devices back to factory state"
@@ -584,8 +583,8 @@ class _FlashFS(asyncssh.SFTPServer):
 
 async def _http(core: LabCore, host: str, request: web.Request) -> web.StreamResponse:
     s = core.served[host]
-    s.faults["_requests"] = s.faults.get("_requests", 0) + 1 if "drop" in s.faults else 0
-    if "drop" in s.faults and s.faults["_requests"] > s.faults["drop"]:
+    s.requests = s.requests + 1 if "drop" in s.faults else 0
+    if "drop" in s.faults and s.requests > s.faults["drop"]:
         core.log(host, "fault", f"drop after {s.faults['drop']} requests")
         if request.transport:
             request.transport.abort()
