@@ -18,8 +18,7 @@ from pathlib import Path
 
 from gbtt import render
 from gbtt.drivers.base import (AuthenticationError, CommitError, ConfigError, ConnectError, ConnectionParams,
-                               DriverError,
-                               TrustError, driver_for, redact)
+                               DriverError, TrustError, driver_for, known_platforms, redact)
 
 #: the credential variables of each device class (inventory variables, vaulted in production)
 CREDENTIALS = {
@@ -27,6 +26,25 @@ CREDENTIALS = {
     "router": ("gbtt_router_username", "gbtt_router_password", "gbtt_router_enable_secret"),
     "mcu": ("gbtt_mcu_username", "gbtt_mcu_password", None),
 }
+
+#: the inventory variables a deploy reads (the action plugins template only these)
+VARIABLES = (
+    "ansible_host", "ansible_port", "gbtt_device_class", "gbtt_platform", "gbtt_model", "gbtt_endpoint",
+    "gbtt_system", "gbtt_province", "gbtt_mcu_site", "gbtt_system_endpoints", "gbtt_management_address",
+    "gbtt_lab", "gbtt_known_hosts_file", "gbtt_ca_bundle", "gbtt_timeout", "gbtt_codec_update_passphrase",
+    *(name for names in CREDENTIALS.values() for name in names if name),
+)
+
+
+def variable_names(province: dict) -> list[str]:
+    """:data:`VARIABLES` and the passphrase variable of each codec account of the province."""
+    return [*VARIABLES, *(f"gbtt_{a['passphrase_secret']}" for a in province.get("codec_accounts", ()))]
+
+
+def preload_drivers() -> None:
+    """Import every driver now (before a process forks its workers)."""
+    for platform in known_platforms():
+        driver_for(platform)
 
 
 @dataclass
@@ -50,7 +68,14 @@ def connection_params(variables: dict) -> tuple[ConnectionParams, dict[str, str]
     lab = variables.get("gbtt_lab") or {}
     password = str(variables.get(password_var) or "")
     secret = str(variables.get(secret_var) or "") if secret_var else ""
-    extra = {"secrets": [s for s in (password, secret) if s]}
+    extra: dict = {"secrets": [s for s in (password, secret) if s]}
+    accounts = {}
+    if cls == "codec":
+        for account in (variables.get("gbtt_province") or {}).get("codec_accounts", ()):
+            name = account["passphrase_secret"]
+            accounts[name] = str(variables.get(f"gbtt_{name}") or "")
+        extra["secrets"] += [v for v in accounts.values() if v]
+        extra["update_passphrase"] = str(variables.get("gbtt_codec_update_passphrase", "on_create"))
     if cls == "router":
         extra["management_address"] = variables.get("gbtt_management_address", variables["ansible_host"])
     params = ConnectionParams(
@@ -62,7 +87,7 @@ def connection_params(variables: dict) -> tuple[ConnectionParams, dict[str, str]
     secrets = {"codec_password": str(variables.get("gbtt_codec_password") or ""),
                "router_password": str(variables.get("gbtt_router_password") or ""),
                "router_enable_secret": str(variables.get("gbtt_router_enable_secret") or ""),
-               "mcu_password": str(variables.get("gbtt_mcu_password") or "")}
+               "mcu_password": str(variables.get("gbtt_mcu_password") or ""), **accounts}
     return params, secrets
 
 

@@ -92,6 +92,7 @@ def _build(reg: m.Registry) -> InventoryData:
     inv.group(prov_group).vars["gbtt_province"] = {
         "name": p.name, "slug": p.slug, "timezone": p.timezone, "ntp_servers": list(p.ntp_servers),
         "management_network": p.management_network, "software_baselines": dict(p.software_baselines),
+        "codec_accounts": [{"active": True, "shell_login": False, **a} for a in p.codec_accounts],
     }
     chair_scales: dict[str, list[str]] = {}
     for s in reg.systems.values():

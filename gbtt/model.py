@@ -32,6 +32,7 @@ class Province:
     ntp_servers: tuple[str, ...] = ()
     software_baselines: dict = field(default_factory=dict)
     expected_endpoints: dict = field(default_factory=dict)
+    codec_accounts: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -208,7 +208,7 @@ def load(path: str | os.PathLike | Source, *, use_cache: bool = True) -> LoadRes
         hit = _cache_read(_cache_path(source), key)
         if hit is not None:
             report.items.extend(hit[1])
-            _check_credentials(source, report)
+            _check_credentials(source, report, hit[0])
             return LoadResult(source, hit[0], report, cached=True, key=key)
     registry = m.Registry()
     builder = _Builder(registry, report)
@@ -219,15 +219,16 @@ def load(path: str | os.PathLike | Source, *, use_cache: bool = True) -> LoadRes
         report.extend(rules.check(registry, invalid=builder.invalid_ids))
     if not report.errors and use_cache:
         _cache_write(_cache_path(source), key, registry, report.items)
-    _check_credentials(source, report)
+    _check_credentials(source, report, registry)
     return LoadResult(source, registry, report, cached=False, key=key)
 
 
-def _check_credentials(source: Source, report: Report) -> None:
+def _check_credentials(source: Source, report: Report, registry: m.Registry | None) -> None:
     """Production credentials: checked on every load (a small file, outside the registry and its cache)."""
     if source.config is not None and source.secrets == "vault":
         from gbtt import vault
-        report.extend(vault.check(source.config.parent))
+        accounts = registry.province.codec_accounts if registry and registry.province else ()
+        report.extend(vault.check(source.config.parent, [a["passphrase_secret"] for a in accounts]))
 
 
 def _single(sources: list[Source], path: Any) -> Source:
@@ -361,7 +362,8 @@ class _Builder:
             management_network=d["management_network"], src=src, as_of=d.get("as_of"),
             regulation=d.get("regulation"), ntp_servers=tuple(d.get("ntp_servers", ())),
             software_baselines=dict(d.get("software_baselines", {})),
-            expected_endpoints=dict(d.get("expected_endpoints", {})))
+            expected_endpoints=dict(d.get("expected_endpoints", {})),
+            codec_accounts=tuple(dict(a) for a in d.get("codec_accounts", ())))
 
     def _districts(self, src: m.Src, d: dict) -> None:
         communes = tuple(m.Commune(c["id"], c["name"], c["type"], d["id"], src.at("communes", i))

@@ -25,12 +25,18 @@ from gbtt import inventory as gbtt_inventory
 from gbtt import model as m
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-SECRET_NAMES = ("codec_password", "router_password", "router_enable_secret", "mcu_password")
 PLACEHOLDER = "<secret:{}>"
 
 
 class RenderError(Exception):
     pass
+
+
+class Placeholders(dict):
+    """The ``secrets`` of a render without credentials: ``<secret:name>`` for any name."""
+
+    def __missing__(self, name: str) -> str:
+        return PLACEHOLDER.format(name)
 
 
 def _netmask(cidr: str) -> str:
@@ -63,11 +69,13 @@ _STD64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 def _ios_type9(secret: str, host: str) -> str:
-    """An IOS type 9 (scrypt) hash of ``secret`` with a salt derived from the host and the secret:
+    """An IOS type 9 (scrypt) hash of ``secret`` with a salt derived from the host name alone:
     the same secret on the same router always renders the same line, so a deploy compares equal
     (IOS itself would pick a random salt for ``secret 0 …`` and differ on every run), and the
-    clear secret never reaches the router's flash in the candidate file."""
-    seed = hashlib.sha256(f"gbtt-type9\0{host}\0{secret}".encode()).digest()
+    clear secret never reaches the router's flash in the candidate file.  The salt must not
+    depend on the secret: a salt computed from it by a fast hash would stand in the
+    configuration as a fast test of guesses, and undo what scrypt is for."""
+    seed = hashlib.sha256(f"gbtt-type9\0{host}".encode()).digest()
     salt = "".join(_CISCO64[b % 64] for b in seed[:14])
     digest = hashlib.scrypt(secret.encode(), salt=salt.encode(), n=16384, r=1, p=1, dklen=32)
     encoded = base64.b64encode(digest).decode().rstrip("=").translate(str.maketrans(_STD64, _CISCO64))
@@ -115,7 +123,7 @@ def render_context(host: str, variables: dict, secrets: dict[str, str] | None = 
     :func:`context`, or Ansible's task variables in the action plugins)."""
     ctx = dict(variables)
     ctx["host"] = host
-    ctx["secrets"] = secrets if secrets is not None else {n: PLACEHOLDER.format(n) for n in SECRET_NAMES}
+    ctx["secrets"] = secrets if secrets is not None else Placeholders()
     name = template_name(ctx["gbtt_device_class"], ctx["gbtt_platform"])
     try:
         template = environment().get_template(name)

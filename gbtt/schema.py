@@ -61,6 +61,15 @@ SECTIONS: dict[str, dict] = {
                             "propertyNames": {"enum": sorted({p for v in PLATFORMS.values() for p in v})}},
         expected_endpoints=_obj([], provincial={"type": "integer", "minimum": 0},
                                 ict={"type": "integer", "minimum": 0}),
+        codec_accounts=_list_of(_obj(
+            ["username", "roles", "passphrase_secret"],
+            username={"type": "string", "pattern": r"^[a-z][a-z0-9._-]{0,31}$", "x-what": "a codec user name"},
+            roles={"type": "array", "minItems": 1, "uniqueItems": True,
+                   "items": {"enum": ["Admin", "Audit", "Integrator", "RoomControl", "User"]}},
+            active={"type": "boolean"}, shell_login={"type": "boolean"},
+            passphrase_secret={"type": "string", "pattern": r"^codec_[a-z0-9_]+$",
+                               "x-what": "a secret name codec_… (the variable gbtt_<name> holds it)"},
+        )),
     ),
     "districts": _list_of(_obj(
         ["id", "name", "type", "communes"], id=ID, name=TEXT,

@@ -19,6 +19,7 @@ import getpass
 import io
 import os
 from pathlib import Path
+from typing import Iterable
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import TaggedScalar
@@ -52,8 +53,9 @@ def credentials_path(inventory_dir: Path) -> Path:
     return inventory_dir / CREDENTIALS_FILE
 
 
-def check(inventory_dir: Path) -> list[Diagnostic]:
-    """Diagnostics for the production credentials of one inventory folder."""
+def check(inventory_dir: Path, secrets: Iterable[str] = ()) -> list[Diagnostic]:
+    """Diagnostics for the production credentials of one inventory folder; ``secrets``: more
+    required names (``codec_operator_passphrase`` -> ``vault_gbtt_codec_operator_passphrase``)."""
     path = credentials_path(inventory_dir)
     shown = str(path)
     if not path.is_file():
@@ -62,7 +64,7 @@ def check(inventory_dir: Path) -> list[Diagnostic]:
                            shown)]
     doc = _yaml().load(path.read_text(encoding="utf-8")) or {}
     out: list[Diagnostic] = []
-    for name in REQUIRED:
+    for name in (*REQUIRED, *(f"vault_gbtt_{s}" for s in secrets)):
         if name not in doc:
             out.append(Diagnostic("error", "credentials", f"{name} is not declared",
                                   f"add '{name}: null' and set it with 'gbtt vault set'", shown))

@@ -1,5 +1,5 @@
-"""``ansible-doc`` shows every plugin of the project: each action plugin has its module doc stub
-and the inventory plugin its documentation."""
+"""``ansible-doc`` shows every plugin of the project: each action plugin has its module doc stub,
+the inventory and callback plugins their documentation."""
 
 from __future__ import annotations
 
@@ -27,3 +27,10 @@ def test_ansible_doc_shows_the_inventory_plugin():
     proc = run([tool("ansible-doc"), "-t", "inventory", "gbtt"])
     assert proc.returncode == 0, proc.stderr
     assert "secrets" in proc.stdout and "lab" in proc.stdout
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (ROOT / "plugins" / "callback").glob("*.py")))
+def test_ansible_doc_shows_the_callback_plugin(name: str):
+    proc = run([tool("ansible-doc"), "-t", "callback", name])
+    assert proc.returncode == 0, proc.stderr
+    assert "GBTT_SUMMARY_JSON" in proc.stdout and "aggregate" in proc.stdout

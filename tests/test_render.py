@@ -3,17 +3,15 @@ spaces; undefined variables and unknown hosts are clear errors; secrets are plac
 
 from __future__ import annotations
 
-import re
 
 import pytest
 
 from gbtt import inventory, registry, render
+from gbtt.drivers.cisco_ce import parse_candidate
 from gbtt.lab.cisco_ce import config_schema, model_of
 from gbtt.lab.device import Facts
 
 from conftest import ROOT, run, tool
-
-LINE = re.compile(r'^xConfiguration (?P<path>[A-Za-z0-9 ]+?): (?P<value>"(?:[^"\\]|\\.)*"|\S+)$')
 
 
 @pytest.fixture(scope="module")
@@ -24,22 +22,24 @@ def data():
 def test_every_codec_renders_within_the_codec_value_spaces(data):
     codecs = sorted(h for h, hv in data.hostvars.items() if hv["gbtt_device_class"] == "codec")
     assert len(codecs) == 240
+    accounts = data.groups["province_ha_giang"].vars["gbtt_province"]["codec_accounts"]
+    assert [a["username"] for a in accounts] == ["kythuat", "vanhanh"]
     for host in codecs:
         text = render.render_host(data, host)
         schema = config_schema(model_of(Facts(host, "cisco_ce", "codec", "0.0.0.0",
                                               model=data.hostvars[host]["gbtt_model"])))
-        paths = []
-        for line in text.splitlines():
-            if not line.strip() or line.startswith("#"):
-                continue
-            m = LINE.match(line)
-            assert m, f"{host}: not an xConfiguration line: {line!r}"
-            path, value = m["path"], m["value"]
-            assert path in schema, f"{host}: unknown path {path!r}"
-            raw = value[1:-1].replace('\\"', '"') if value.startswith('"') else value
-            schema[path].space.parse(raw)  # raises IllegalValue outside the value space
-            paths.append(path)
-        assert len(paths) == len(set(paths)), f"{host}: a path set twice"
+        settings, items = parse_candidate(text)   # the driver's parser: raises on a bad line
+        for s in settings:
+            assert s.path in schema, f"{host}: unknown path {s.path!r}"
+            schema[s.path].space.parse(s.value)  # raises IllegalValue outside the value space
+        presets = data.hostvars[host]["gbtt_endpoint"]["camera_presets"]   # Art. 8.2c
+        assert [(i.key, i.fields) for i in items if i.kind.name == "Preset"] == [
+            (str(p["id"]), {"CameraId": "1", "Name": p["name"]}) for p in presets]
+        assert [(i.key, i.fields) for i in items if i.kind.name == "User"] == [
+            (a["username"], {"Roles": ",".join(sorted(a["roles"])), "Active": str(a["active"]),
+                             "ShellLogin": str(a["shell_login"]),
+                             "Passphrase": f"<secret:{a['passphrase_secret']}>"})
+            for a in accounts]
         assert "None" not in text
 
 

@@ -147,3 +147,8 @@ def test_router_secrets_render_as_stable_type9_hashes_never_in_clear(data):
     assert type9_matches(SECRETS["router_password"], hashes[1])
     other = render.render_host(data, "xin-man-ubnd-router", SECRETS)
     assert hashes[0] not in other  # a salt per router: equal secrets do not show as equal hashes
+    # the salt comes from the host alone: nothing in the line tests a guess faster than scrypt
+    changed = render.render_host(data, host, {**SECRETS, "router_enable_secret": "another-secret-9"})
+    salts = [h.split("$")[2] for h in re.findall(r"secret 9 (\$9\$\S+)", changed)]
+    assert salts == [h.split("$")[2] for h in hashes] and salts[0] == salts[1]
+    assert re.findall(r"secret 9 (\$9\$\S+)", changed)[0] != hashes[0]

@@ -24,7 +24,8 @@ def _inventory(tmp_path: Path) -> Path:
 def test_blank_credentials_are_listed_to_fill_in():
     diags = vault.check(ROOT / "inventory" / "hagiang")
     assert {d.severity for d in diags} == {"warning"}
-    assert sorted(d.message.split()[0] for d in diags) == sorted(vault.REQUIRED)
+    accounts = ("vault_gbtt_codec_technician_passphrase", "vault_gbtt_codec_operator_passphrase")
+    assert sorted(d.message.split()[0] for d in diags) == sorted(vault.REQUIRED + accounts)
     assert all(d.line for d in diags)
 
 
@@ -54,3 +55,11 @@ def test_cli_set_encrypts_keeps_comments_and_never_prints_the_secret(tmp_path: P
     value = YAML().load(text)["vault_gbtt_codec_password"]
     lib = VaultLib([("default", VaultSecret(b"test-vault-password"))])
     assert lib.decrypt(str(value.value)).decode() == SECRET
+
+
+def test_a_codec_account_needs_its_vault_variable(tmp_path: Path):
+    inv = _inventory(tmp_path)
+    creds = vault.credentials_path(inv)
+    creds.write_text(creds.read_text().replace("vault_gbtt_codec_operator_passphrase: null", ""))
+    errors = [d for d in vault.check(inv, ["codec_operator_passphrase"]) if d.severity == "error"]
+    assert [d.message for d in errors] == ["vault_gbtt_codec_operator_passphrase is not declared"]

@@ -23,9 +23,33 @@ Intended configuration
   camera brightness at the touch panel.  Removing a line from the template stops managing the
   setting; it does not restore anything.
 
+Two kinds of objects that are not settings have lines of their own, ``Field: value`` pairs
+after a key, values quoted as above:
+
+    xPreset 2 CameraId: 1 Name: "Chủ tọa"
+    xUser "vanhanh" Roles: User Active: True ShellLogin: False Passphrase: "…"
+    xPreset 5 State: Absent
+
+* ``xPreset <1-35>``: a camera preset (Art. 8.2c: the frames of the seating plan).  gbtt owns
+  its number, camera and name.  A missing preset is stored (``xCommand Camera Preset Store``)
+  at the camera's current position, to be framed at the site; a new name is an ``Edit``; a
+  new camera stores it again.  Positions are the site's: never compared, never moved.
+* ``xUser <name>``: a local account (``Roles`` a comma list of Admin, Audit, Integrator,
+  RoomControl, User; ``Active``, ``ShellLogin`` True/False).  A missing account is created
+  with its ``Passphrase`` (an error when none is given); an existing one gets its roles and
+  flags modified.  A codec never shows a passphrase, so an existing account's passphrase is
+  left alone, unless ``params.extra["update_passphrase"] == "always"``: then it is set on
+  every deploy (which therefore always reports a change), like ``update_password: always`` of
+  Ansible's ``user`` module.  The account gbtt logs in with may be listed (backups do) but not
+  changed: its passphrase is the codec credential.
+* ``State: Absent`` removes the object (a backup says so of the presets and accounts a deploy
+  creates, so that loading the backup back removes them).  Presets and accounts not listed
+  are left alone.
+
 :meth:`CeDriver.get_config` renders the whole running configuration in the same format
-(strings quoted, numbers and literals bare, sorted by path), so its output, or
-:meth:`CeDriver.backup`'s, loads back with :meth:`CeDriver.load_candidate`.
+(strings quoted, numbers and literals bare, sorted by path; then the presets and the accounts
+without passphrases), so its output, or :meth:`CeDriver.backup`'s, loads back with
+:meth:`CeDriver.load_candidate`.
 
 Comparison follows the codec's value spaces as the JSON output names them (``valueSpaceRef``):
 integers compare as numbers (``060`` = ``60``), literals case-insensitively (``on`` = ``On``),
@@ -49,12 +73,13 @@ Writing
 -------
 :meth:`CeDriver.commit` writes only the owned settings whose running value differs, one
 ``xConfiguration <path>: <value>`` per setting in the order of the intended configuration,
-and checks each reply.  A codec applies (and saves) every setting as it is written: there is
+then the preset and account commands, and checks each reply.  A codec applies (and saves) every setting as it is written: there is
 no candidate, no commit and no revert timer, so the driver restores by writing the previous
 values back:
 
-* a refused value (outside the value space, an unknown path): stop, write back every setting
-  already written, :class:`~gbtt.drivers.base.ConfigError`;
+* a refused value (outside the value space, an unknown path, a camera that is not there):
+  stop, write back every setting and object already changed (remove the presets and accounts
+  it created), :class:`~gbtt.drivers.base.ConfigError`;
 * the connection lost part-way: reconnect, write back the previous values of every setting
   that may have been written, :class:`~gbtt.drivers.base.CommitError` (``restored`` says
   whether the codec is back where it was);
@@ -62,8 +87,8 @@ values back:
   :class:`~gbtt.drivers.base.CommitError`.
 
 Secrets never reach a diff or an error: the value of a path containing ``Password``,
-``Passphrase`` or ``Secret``, and any value equal to ``params.password`` or to one of
-``params.extra["secrets"]``, is shown as ``<redacted>``.
+``Passphrase`` or ``Secret``, every account passphrase, and any value equal to
+``params.password`` or to one of ``params.extra["secrets"]``, is shown as ``<redacted>``.
 """
 
 from __future__ import annotations
@@ -73,12 +98,12 @@ import json
 import re
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError,
-                               ConnectError, ConnectionParams, Driver, DriverError, TrustError,
-                               redact)
+                               ConnectError, ConnectionParams, Driver, DriverError, HostKeys,
+                               TrustError, redact)
 
 REDACTED = "<redacted>"
 _SECRET_PATH = re.compile(r"(?i)password|passphrase|secret")
@@ -255,6 +280,211 @@ def reply_error(doc: Any) -> str | None:
     return None
 
 
+# -- objects: camera presets and user accounts ----------------------------------------------
+
+ROLES = ("Admin", "Audit", "Integrator", "RoomControl", "User")
+_OBJECT_LINE = re.compile(r"^\s*x(?P<kind>preset|user)\b(?P<rest>.*)$", re.IGNORECASE)
+_FIELD_NAME = re.compile(r"\s+(?P<name>[A-Za-z]+):")
+_QUOTED = re.compile(r'\s*"(?:[^"\\]|\\.)*"')
+_BARE = re.compile(r'\s*[^\s"]+')
+
+
+@dataclass(frozen=True)
+class ObjectKind:
+    """An object of the codec that is no xConfiguration setting: how it is named and read."""
+
+    name: str                          # as in the intended format: xPreset, xUser
+    fields: tuple[tuple[str, str], ...]  # (field, kind): int, string, bool, roles, secret
+    required: tuple[str, ...]          # fields a present object must give
+    list_command: str                  # the xCommand that lists them
+    instance: str                      # the instance name in its reply
+    key_field: str                     # the field of an instance that is its key
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical spelling of a field name (case-insensitive), or None."""
+        return next((f for f, _ in self.fields if f.lower() == name.lower()), None)
+
+
+PRESET = ObjectKind("Preset", (("CameraId", "int"), ("Name", "string")), ("Name",),
+                    "xCommand Camera Preset List", "Preset", "PresetId")
+USER = ObjectKind("User", (("Roles", "roles"), ("Active", "bool"), ("ShellLogin", "bool"),
+                           ("Passphrase", "secret")), ("Roles",),
+                  "xCommand UserManagement User List", "User", "Username")
+OBJECT_KINDS = {k.name.lower(): k for k in (PRESET, USER)}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One object of an intended configuration: ``xPreset 2 CameraId: 1 Name: "Chủ tọa"``,
+    ``xUser "vanhanh" Roles: User Active: True ShellLogin: False Passphrase: "…"``, or
+    ``… State: Absent``."""
+
+    kind: ObjectKind
+    key: str
+    fields: dict = field(default_factory=dict)   # canonical field -> value (no State)
+    absent: bool = False
+    line: int = 0
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        return self.kind.name, self.key.lower() if self.kind is USER else self.key
+
+
+def _field_value(kind: ObjectKind, name: str, raw: str) -> str:
+    """A field's value checked and spelt the codec's way; ValueError otherwise."""
+    ftype = dict(kind.fields)[name]
+    if ftype == "int":
+        if not raw.isdigit() or not 1 <= int(raw) <= 7:
+            raise ValueError(f"{name} must be a camera number 1-7, not {raw!r}")
+        return str(int(raw))
+    if ftype == "bool":
+        if raw.lower() not in ("true", "false", "on", "off"):
+            raise ValueError(f"{name} must be True or False, not {raw!r}")
+        return "True" if raw.lower() in ("true", "on") else "False"
+    if ftype == "roles":
+        roles = []
+        for word in filter(None, (w.strip() for w in raw.split(","))):
+            role = next((r for r in ROLES if r.lower() == word.lower()), None)
+            if role is None:
+                raise ValueError(f"unknown role {word!r} (roles: {', '.join(ROLES)})")
+            roles.append(role)
+        if not roles:
+            raise ValueError("Roles needs at least one role")
+        return ",".join(sorted(set(roles)))
+    return raw
+
+
+def parse_item(text: str, number: int) -> Item | None:
+    """An object line as an :class:`Item`, None when the line is no object line;
+    ``ValueError("line N: …")`` on a bad one."""
+    m = _OBJECT_LINE.match(text)
+    if m is None:
+        return None
+    kind = OBJECT_KINDS[m["kind"].lower()]
+    where = f"line {number}: x{kind.name}"
+    rest = m["rest"]
+    token = _QUOTED.match(rest) or _BARE.match(rest)
+    if token is None:
+        raise ValueError(f"{where}: the {kind.key_field} is missing")
+    try:
+        key = _unquote(token.group())
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    if kind is PRESET and (not key.isdigit() or not 1 <= int(key) <= 35):
+        raise ValueError(f"{where}: the preset number must be 1-35, not {key!r}")
+    if kind is PRESET:
+        key = str(int(key))
+    if not key:
+        raise ValueError(f"{where}: the {kind.key_field} is empty")
+    pos, fields, state = token.end(), {}, "Present"
+    while rest[pos:].strip():
+        name_m = _FIELD_NAME.match(rest, pos)
+        if name_m is None:
+            raise ValueError(f"{where} {key}: expected 'Field: value' at {rest[pos:].strip()!r}")
+        value_m = _QUOTED.match(rest, name_m.end()) or _BARE.match(rest, name_m.end())
+        if value_m is None:
+            problem = ("unterminated quoted value" if rest[name_m.end():].strip().startswith('"')
+                       else "no value")
+            raise ValueError(f"{where} {key}: {name_m['name']}: {problem}")
+        try:
+            raw = _unquote(value_m.group())
+        except ValueError as exc:
+            raise ValueError(f"{where} {key}: {name_m['name']}: {exc}") from None
+        pos = value_m.end()
+        if name_m["name"].lower() == "state":
+            if raw.lower() not in ("present", "absent"):
+                raise ValueError(f"{where} {key}: State must be Present or Absent")
+            state = raw.capitalize()
+            continue
+        name = kind.canonical(name_m["name"])
+        if name is None:
+            raise ValueError(f"{where} {key}: unknown field {name_m['name']!r} (fields: "
+                             + ", ".join(f for f, _ in kind.fields) + ", State)")
+        if name in fields:
+            raise ValueError(f"{where} {key}: {name} is given twice")
+        try:
+            fields[name] = _field_value(kind, name, raw)
+        except ValueError as exc:
+            raise ValueError(f"{where} {key}: {exc}") from None
+    if state == "Absent":
+        if fields:
+            raise ValueError(f"{where} {key}: an absent object takes no other field")
+        return Item(kind, key, {}, True, number)
+    missing = [f for f in kind.required if f not in fields]
+    if missing:
+        raise ValueError(f"{where} {key}: {', '.join(missing)} missing")
+    if kind is PRESET:
+        fields.setdefault("CameraId", "1")
+    return Item(kind, key, fields, False, number)
+
+
+def parse_candidate(text: str) -> tuple[list[Setting], list[Item]]:
+    """The settings and the objects of an intended configuration; ``ValueError("line N: …")``
+    on a bad line."""
+    lines, items, seen = [], [], {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        item = parse_item(raw, number)
+        if item is None:
+            lines.append(raw)
+            continue
+        if item.ident in seen:
+            raise ValueError(f"line {number}: x{item.kind.name} {item.key} is set already on "
+                             f"line {seen[item.ident]}")
+        seen[item.ident] = number
+        items.append(item)
+        lines.append("")   # keeps the line numbers of the settings
+    return parse_intended("\n".join(lines)), items
+
+
+def _values(node: Any) -> list[str]:
+    """Every ``Value`` below a JSON node, in order."""
+    if isinstance(node, dict):
+        if "Value" in node and not isinstance(node["Value"], (dict, list)):
+            return [str(node["Value"])]
+        return [v for key, child in node.items() if key != "id" for v in _values(child)]
+    if isinstance(node, list):
+        return [v for child in node for v in _values(child)]
+    return []
+
+
+def _instances(doc: Any, name: str) -> list[dict[str, list[str]]]:
+    """The instances called ``name`` in a command reply: field -> its values."""
+    if isinstance(doc, dict):
+        for key, child in doc.items():
+            if key == name and isinstance(child, (dict, list)):
+                items = child if isinstance(child, list) else [child]
+                return [{k: _values(v) for k, v in item.items() if k != "id"}
+                        for item in items if isinstance(item, dict)]
+            found = _instances(child, name)
+            if found:
+                return found
+    elif isinstance(doc, list):
+        for child in doc:
+            found = _instances(child, name)
+            if found:
+                return found
+    return []
+
+
+def read_objects(kind: ObjectKind, doc: Any) -> dict[tuple[str, str], dict[str, str]]:
+    """A list command's reply -> ident -> fields (the readable ones, spelt as in the format)."""
+    out = {}
+    for inst in _instances(doc, kind.instance):
+        key = (inst.get(kind.key_field) or [""])[0]
+        if not key:
+            continue
+        fields = {}
+        for name, ftype in kind.fields:
+            values = inst.get(name)
+            if values is None or ftype == "secret":
+                continue
+            fields[name] = (",".join(sorted(set(values))) if ftype == "roles"
+                            else _field_value(kind, name, values[0]) if ftype == "bool"
+                            else values[0])
+        out[Item(kind, key).ident] = {"_key": key, **fields}
+    return out
+
+
 # -- the driver -----------------------------------------------------------------------------
 
 
@@ -280,13 +510,18 @@ class CeDriver(Driver):
         self._settings: list[Setting] = []
         self._running: dict[str, Running] | None = None   # last read, None when stale
         self._last_backup: dict[str, tuple[str, str]] = {}  # lower path -> (path, value)
+        self._items: list[Item] = []
+        self._item_secrets: list[str] = []
+        self._objects: dict[tuple[str, str], dict[str, str]] | None = None  # last read
+        self._last_objects: dict[tuple[str, str], tuple[ObjectKind, dict[str, str] | None]] = {}
 
     # -- secrets ----------------------------------------------------------------------------
     def _secrets(self) -> list[str]:
         extra = self.params.extra.get("secrets") or []
         if isinstance(extra, str):
             extra = [extra]
-        return [s for s in (self.params.password, self.params.secret, *extra) if s]
+        return [s for s in (self.params.password, self.params.secret, *extra, *self._item_secrets)
+                if s]
 
     def _shown(self, path: str, value: str, kind: str = "") -> str:
         if _SECRET_PATH.search(path) or value in self._secrets():
@@ -332,29 +567,38 @@ class CeDriver(Driver):
             raise TrustError(self.host, "no known_hosts file given: host key checking is always "
                                         "on, nothing is trusted")
         timeout = float(p.timeout or 30.0)
+        try:
+            keys = HostKeys(str(p.known_hosts), p.address, p.port or 22)
+        except OSError as exc:
+            raise TrustError(self.host, f"cannot read known_hosts {p.known_hosts}: "
+                                        f"{exc.strerror or exc}") from None
         conn = ConnectHandler(
             device_type="cisco_tp", host=p.address, port=p.port or 22, username=p.username,
             password=p.password, ssh_strict=True, system_host_keys=False, alt_host_keys=True,
-            alt_key_file=str(p.known_hosts), allow_agent=False, use_keys=False,
+            alt_key_file=keys.path, allow_agent=False, use_keys=False,
             conn_timeout=timeout, auth_timeout=timeout, banner_timeout=timeout,
             blocking_timeout=timeout, fast_cli=True, auto_connect=False)
         try:
-            conn._modify_connection_params()
-            conn.establish_connection()
-        except NetmikoAuthenticationException:
-            self._release(conn)
-            raise AuthenticationError(self.host, f"login as {p.username!r} refused") from None
-        except Exception as exc:  # noqa: BLE001 - mapped below
-            self._release(conn)
-            trust = self._trust_problem(exc, paramiko)
-            if trust:
-                raise TrustError(self.host, trust) from None
-            raise ConnectError(self.host, self._redact(
-                f"cannot connect to {p.address}:{p.port or 22}: {self._reason(exc)}")) from None
+            try:
+                conn._modify_connection_params()
+                conn.establish_connection()
+            except NetmikoAuthenticationException:
+                self._release(conn)
+                raise AuthenticationError(self.host, f"login as {p.username!r} refused") from None
+            except Exception as exc:  # noqa: BLE001 - mapped below
+                self._release(conn)
+                trust = self._trust_problem(exc, paramiko)
+                if trust:
+                    raise TrustError(self.host, trust) from None
+                raise ConnectError(self.host, self._redact(
+                    f"cannot connect to {p.address}:{p.port or 22}: {self._reason(exc)}")) from None
+        finally:
+            keys.remove()   # read at the handshake: not needed after it
         self.conn = conn
         self._decoder.reset()
         self._buffer = ""
         self._running = None
+        self._objects = None
         try:
             # the reply ("OK" in terminal mode, nothing once in JSON mode) is skipped by the
             # next command's reader, which starts after that command's echo
@@ -517,20 +761,35 @@ class CeDriver(Driver):
         running = self._read_running()
         lines = [f"xConfiguration {r.path}: {quote(r.value, r.kind)}"
                  for r in sorted(running.values(), key=lambda r: _sort_key(r.path))]
+        objects = self._read_objects([PRESET, USER])
+        for ident in sorted(objects, key=lambda i: (i[0], int(i[1]) if i[1].isdigit() else 0, i[1])):
+            kind = OBJECT_KINDS[ident[0].lower()]
+            item = self._previous(ident, kind, objects[ident])
+            lines.append(self._object_line(item, item.fields, False))
         return "\n".join(lines) + "\n"
 
     # -- changing ---------------------------------------------------------------------------
     def load_candidate(self, intended: str) -> None:
         try:
-            settings = parse_intended(intended)
+            settings, items = parse_candidate(intended)
         except ValueError as exc:
             raise ConfigError(self.host, self._redact(str(exc))) from None
+        for i in items:   # a backup lists gbtt's own account: kept as it is, never changed
+            if i.kind is USER and i.key.lower() == self.params.username.lower() and (
+                    i.absent or "Passphrase" in i.fields or i.fields.get("Active") == "False"
+                    or i.fields.get("ShellLogin") == "False" or "Admin" not in i.fields["Roles"]):
+                raise ConfigError(self.host, f"line {i.line}: xUser {i.key} is the account gbtt logs "
+                                             "in with: its passphrase, state, shell login and Admin "
+                                             "role are the codec credential's, not the template's")
         self.candidate = intended
         self._settings = settings
+        self._items = items
+        self._item_secrets = [i.fields["Passphrase"] for i in items if i.fields.get("Passphrase")]
 
     def discard(self) -> None:
         super().discard()
         self._settings = []
+        self._items = []
 
     def _owned(self, running: dict[str, Running]) -> list[tuple[Setting, Running]]:
         if self.candidate is None:
@@ -549,92 +808,235 @@ class CeDriver(Driver):
     def _changes(self, running: dict[str, Running]) -> list[tuple[Setting, Running]]:
         return [(s, r) for s, r in self._owned(running) if not same_value(s.value, r.value, r.kind)]
 
+    # objects ------------------------------------------------------------------------------
+    def _object_kinds(self, items: list[Item] | None = None) -> list[ObjectKind]:
+        items = self._items if items is None else items
+        return [k for k in (PRESET, USER) if any(i.kind is k for i in items)]
+
+    def _read_objects(self, kinds: list[ObjectKind]) -> dict[tuple[str, str], dict[str, str]]:
+        """The current presets and/or users (a read: reconnects once, DriverError)."""
+        current: dict[tuple[str, str], dict[str, str]] = {}
+        for kind in kinds:
+            current.update(read_objects(kind, self._read(kind.list_command)))
+        return current
+
+    def _passphrase_always(self) -> bool:
+        return str(self.params.extra.get("update_passphrase", "on_create")) == "always"
+
+    def _object_same(self, item: Item, current: dict[str, str] | None, again: bool = True) -> bool:
+        """Whether the codec's object is as ``item`` says (``again``: a passphrase set on every
+        deploy, ``update_passphrase: always``, makes it differ)."""
+        if item.absent or current is None:
+            return item.absent and current is None
+        if again and self._passphrase_always() and item.fields.get("Passphrase"):
+            return False
+        return all(current.get(name) == value for name, value in item.fields.items()
+                   if name != "Passphrase")
+
+    def _object_line(self, item: Item, fields: dict[str, str], passphrase: bool) -> str:
+        key = quote(item.key, "string") if item.kind is USER else item.key
+        parts = [f"x{item.kind.name} {key}"]
+        for name, ftype in item.kind.fields:
+            if name not in fields or (ftype == "secret" and not passphrase):
+                continue
+            value = fields[name]
+            parts.append(f"{name}: " + (REDACTED if ftype == "secret"
+                                        else quote(value, "string" if ftype == "string" else "")))
+        return " ".join(parts)
+
+    def _object_diff(self, item: Item, current: dict[str, str] | None) -> list[str]:
+        out = []
+        if current is not None:
+            out.append("-" + self._object_line(item, current, False))
+        if not item.absent:
+            setting = current is None or self._passphrase_always()
+            out.append("+" + self._object_line(item, item.fields, setting))
+        return out
+
+    def _operations(self, item: Item, current: dict[str, str] | None) -> list[str]:
+        """The xCommands that bring ``current`` to ``item``; ConfigError when that cannot be."""
+        where = f"line {item.line}: " if item.line else ""
+        f = item.fields
+        if item.kind is PRESET:
+            preset = f"PresetId: {item.key}"
+            if item.absent:
+                return [f"xCommand Camera Preset Remove {preset}"] if current else []
+            if current is None or current.get("CameraId") != f["CameraId"]:
+                # stored at the camera's current position: the site frames it (Art. 8.2c)
+                return [f"xCommand Camera Preset Store {preset} CameraId: {f['CameraId']} "
+                        f"Name: {quote(f['Name'], 'string')}"]
+            if current.get("Name") != f["Name"]:
+                return [f"xCommand Camera Preset Edit {preset} Name: {quote(f['Name'], 'string')}"]
+            return []
+        user = f"Username: {quote(item.key, 'string')}"
+        if item.absent:
+            return [f"xCommand UserManagement User Delete {user}"] if current else []
+        if current is None:
+            if not f.get("Passphrase"):
+                raise ConfigError(self.host, f"{where}xUser {item.key} does not exist on the codec "
+                                             "and no Passphrase is given to create it (is its vaulted passphrase set?)")
+            roles = " ".join(f"Role: {r}" for r in f["Roles"].split(","))
+            return [f"xCommand UserManagement User Add {user} "
+                    f"Passphrase: {quote(f['Passphrase'], 'string')} {roles} "
+                    f"Active: {f.get('Active', 'True')} ShellLogin: {f.get('ShellLogin', 'True')} "
+                    "PassphraseChangeRequired: False"]
+        commands, changes = [], []
+        have, want = set(current.get("Roles", "").split(",")) - {""}, set(f["Roles"].split(","))
+        changes += [f"AddRole: {r}" for r in sorted(want - have)]
+        changes += [f"RemoveRole: {r}" for r in sorted(have - want)]
+        changes += [f"{name}: {f[name]}" for name in ("Active", "ShellLogin")
+                    if name in f and current.get(name) != f[name]]
+        if changes:
+            commands.append(f"xCommand UserManagement User Modify {user} " + " ".join(changes))
+        if self._passphrase_always() and f.get("Passphrase"):
+            commands.append(f"xCommand UserManagement User Passphrase Set {user} "
+                            f"NewPassphrase: {quote(f['Passphrase'], 'string')} "
+                            f"YourPassphrase: {quote(self.params.password, 'string')}")
+        return commands
+
+    def _command(self, command: str) -> str | None:
+        """Run one changing xCommand: None when it succeeded, else the codec's reason.  Raises
+        :class:`_Lost`."""
+        self._objects = None
+        try:
+            doc = self._request(command)
+        except _NotJson as exc:
+            return str(exc)
+        return reply_error(doc)
+
+    @staticmethod
+    def _previous(ident: tuple[str, str], kind: ObjectKind,
+                  fields: dict[str, str] | None) -> Item:
+        """The object as it was (to restore it): ``fields`` None means it did not exist."""
+        if fields is None:
+            return Item(kind, ident[1], {}, True)
+        return Item(kind, fields["_key"], {k: v for k, v in fields.items() if k != "_key"})
+
+    # compare, commit, restore ---------------------------------------------------------------
     def compare(self) -> str:
         running = self._read_running()
         out = []
         for s, r in self._changes(running):
             out.append(f"-xConfiguration {r.path}: {self._shown(r.path, r.value, r.kind)}")
             out.append(f"+xConfiguration {r.path}: {self._shown(r.path, s.value, r.kind)}")
+        if self._items:
+            current = self._objects = self._read_objects(self._object_kinds())
+            for item in self._items:
+                if not self._object_same(item, current.get(item.ident)):
+                    self._operations(item, current.get(item.ident))   # refuses the impossible
+                    out += self._object_diff(item, current.get(item.ident))
         return self._redact("\n".join(out) + "\n") if out else ""
 
     def backup(self) -> str:
-        """The current values of the owned settings (everything when no candidate is loaded),
-        in the intended format."""
+        """The current values of the owned settings and objects (everything when no candidate
+        is loaded), in the intended format; passphrases cannot be read and are not in it."""
         if self.candidate is None:
             return self.get_config()
         running = self._running or self._read_running()
-        return "".join(f"xConfiguration {r.path}: {quote(r.value, r.kind)}\n"
-                       for _, r in self._owned(running))
+        lines = [f"xConfiguration {r.path}: {quote(r.value, r.kind)}" for _, r in self._owned(running)]
+        if self._items:
+            current = self._objects or self._read_objects(self._object_kinds())
+            for item in self._items:
+                fields = current.get(item.ident)
+                lines.append(self._object_line(item, fields, False) if fields is not None
+                             else self._object_line(Item(item.kind, item.key), {}, False)
+                             + " State: Absent")
+        return "".join(line + "\n" for line in lines)
 
     def commit(self, confirm_timeout: int | None = None) -> None:
         """Write what differs (``confirm_timeout`` is ignored: a codec has no revert timer)."""
         running = self._running or self._read_running()
         changes = self._changes(running)
+        current = (self._objects or self._read_objects(self._object_kinds())) if self._items else {}
+        plans = [(item, self._operations(item, current.get(item.ident))) for item in self._items
+                 if not self._object_same(item, current.get(item.ident))]
         self._last_backup = {r.path.lower(): (r.path, r.value) for _, r in changes}
-        if not changes:
+        self._last_objects = {item.ident: (item.kind, current.get(item.ident)) for item, _ in plans}
+        if not changes and not plans:
             return
         kinds = {key: r.kind for key, r in running.items()}
         written: list[Running] = []
-        for s, r in changes:
+        touched: dict[tuple[str, str], tuple[ObjectKind, dict[str, str] | None]] = {}
+        steps = [(s.line, f"xConfiguration {r.path}", r, s.value, None) for s, r in changes]
+        steps += [(item.line, f"x{item.kind.name} {item.key}", None, command, item)
+                  for item, commands in plans for command in commands]
+        for done, (line, what, r, value, item) in enumerate(steps):
+            if item is not None:
+                touched.setdefault(item.ident, (item.kind, current.get(item.ident)))
             try:
-                problem = self._write(r.path, s.value, r.kind)
+                problem = (self._write(r.path, value, r.kind) if r is not None
+                           else self._command(value))
             except _Lost as exc:
                 self._drop_session()
-                restored = self._restore([*written, r], kinds)
-                raise CommitError(self.host, f"connection lost writing line {s.line} "
-                                             f"(xConfiguration {r.path}): {exc}",
-                                  restored) from None
+                restored = self._restore([*written, *([r] if r else [])], kinds, touched)
+                raise CommitError(self.host, f"connection lost writing line {line} ({what}): "
+                                             f"{exc}", restored) from None
             if problem:
-                done = len(written)
-                if not self._restore(written, kinds):
-                    raise CommitError(self.host, f"line {s.line}: xConfiguration {r.path}: the "
-                                                 f"codec refused the value ({problem}) after "
-                                                 f"{done} setting(s) were written", False)
+                if not self._restore(written, kinds, touched):
+                    raise CommitError(self.host, self._redact(
+                        f"line {line}: {what}: the codec refused it ({problem}) after {done} "
+                        "change(s) were written"), False)
                 raise ConfigError(self.host, self._redact(
-                    f"line {s.line}: xConfiguration {r.path}: the codec refused the value "
-                    f"({problem}); nothing changed"
-                    + (f" ({done} setting(s) written before it were restored)" if done else "")))
-            written.append(r)
-        # read back every owned setting
+                    f"line {line}: {what}: the codec refused it ({problem}); nothing changed"
+                    + (f" ({done} change(s) written before it were restored)" if done else "")))
+            if r is not None:
+                written.append(r)
+        # read back every owned setting and object
         try:
             running = self._read_running()
+            current = self._read_objects(self._object_kinds()) if self._items else {}
         except DriverError as exc:
             self._drop_session()
-            restored = self._restore(written, kinds)
+            restored = self._restore(written, kinds, touched)
             raise CommitError(self.host, f"cannot read the configuration back: {exc.message}",
                               restored) from None
+        self._objects = current
         wrong = [f"line {s.line}: xConfiguration {r.path}"
                  for s, r in self._owned(running) if not same_value(s.value, r.value, r.kind)]
+        wrong += [f"line {i.line}: x{i.kind.name} {i.key}" for i in self._items
+                  if not self._object_same(i, current.get(i.ident), again=False)]
         if wrong:
-            restored = self._restore(written, kinds)
+            restored = self._restore(written, kinds, touched)
             raise CommitError(self.host, "settings did not keep the written value: "
                                          + "; ".join(wrong), restored)
 
-    def _restore(self, settings: list[Running], kinds: dict[str, str], attempts: int = 3) -> bool:
-        """Write the values in ``settings`` (as read before the change) back, reconnecting if
-        needed; True when the codec holds every one of them again."""
-        if not settings:
+    def _restore(self, settings: list[Running], kinds: dict[str, str],
+                 objects: dict[tuple[str, str], tuple[ObjectKind, dict[str, str] | None]]
+                 | None = None, attempts: int = 3) -> bool:
+        """Write the values in ``settings`` and the ``objects`` (as read before the change)
+        back, reconnecting if needed; True when the codec holds every one of them again."""
+        objects = objects or {}
+        if not settings and not objects:
             return True
         wanted = {r.path.lower(): r for r in settings}
+        previous = [self._previous(ident, kind, fields) for ident, (kind, fields) in objects.items()]
         for attempt in range(attempts + 1):
             try:
                 if self.conn is None:
                     self._connect()
                 running = flatten_configuration(self._request("xConfiguration"))
                 self._running = running
+                current: dict[tuple[str, str], dict[str, str]] = {}
+                for kind in self._object_kinds(previous):
+                    current.update(read_objects(kind, self._request(kind.list_command)))
                 todo = [r for key, r in wanted.items()
                         if key not in running or not same_value(r.value, running[key].value,
                                                                  kinds.get(key, r.kind))]
-                if not todo:
+                undo = [i for i in previous if not self._object_same(i, current.get(i.ident))]
+                if not todo and not undo:
                     return True
                 if attempt == attempts:
                     return False
+                for i in reversed(undo):
+                    for command in self._operations(i, current.get(i.ident)):
+                        if self._command(command):
+                            return False
                 for r in reversed(todo):
                     if self._write(r.path, r.value, kinds.get(r.path.lower(), r.kind)):
                         return False     # the codec refuses its own previous value: give up
             except (_Lost, _NotJson, ConnectError):
                 self._drop_session()
-            except (AuthenticationError, TrustError):
+            except (AuthenticationError, TrustError, ConfigError):
                 return False
         return False
 
@@ -642,13 +1044,13 @@ class CeDriver(Driver):
         """Nothing to do: a codec has no revert timer."""
 
     def rollback(self) -> None:
-        """Write back the values the last commit overwrote."""
-        if not self._last_backup:
+        """Write back the values and objects the last commit changed."""
+        if not self._last_backup and not self._last_objects:
             return
         settings = [Running(path, value, "") for path, value in self._last_backup.values()]
         running = self._running or self._read_running()
         kinds = {key: r.kind for key, r in running.items()}
-        if not self._restore(settings, kinds):
+        if not self._restore(settings, kinds, self._last_objects):
             raise CommitError(self.host, "rollback failed", False)
 
     def health(self) -> list[Check]:

@@ -64,7 +64,7 @@ from napalm.ios.ios import IOSDriver
 from netmiko.exceptions import NetmikoAuthenticationException, ReadException
 
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError, ConnectError, Driver,
-                               DriverError, TrustError, redact)
+                               DriverError, HostKeys, TrustError, redact)
 
 REVERT_MIN_SECONDS = 60          # IOS revert timers are whole minutes, 1 to 120
 REVERT_MAX_SECONDS = 120 * 60
@@ -99,6 +99,8 @@ class IosDriver(Driver):
     def __init__(self, host, params):
         super().__init__(host, params)
         self._napalm: IOSDriver | None = None
+        self._keys: HostKeys | None = None   # this router's known_hosts lines, while open
+        self._on_flash = False           # the candidate has been copied to the router
         self._committed = False          # a commit in this session: NAPALM's rollback file is ours
         self._pending = False            # committed with a revert timer, not yet confirmed
         self._startup_has_napalm_line = False   # a rollback saved NAPALM's "file prompt quiet"
@@ -111,13 +113,18 @@ class IosDriver(Driver):
         if not known_hosts or not os.path.isfile(known_hosts):
             raise TrustError(self.host, f"no known_hosts file ({known_hosts or 'none given'}): "
                                         "host key checking is always on, so no host key is trusted")
-        sock = self._connect_socket()
+        keys = HostKeys(known_hosts, self.params.address, self._port)
+        try:
+            sock = self._connect_socket()
+        except Exception:
+            keys.remove()
+            raise
         device = IOSDriver(
             self.params.address, self.params.username, self.params.password, timeout=self.params.timeout,
             optional_args={
                 "port": self._port, "secret": self.params.secret, "sock": sock,
                 "ssh_strict": True, "system_host_keys": False, "alt_host_keys": True,
-                "alt_key_file": known_hosts, "allow_agent": False, "use_keys": False,
+                "alt_key_file": keys.path, "allow_agent": False, "use_keys": False,
                 "conn_timeout": self.params.timeout,
                 "force_no_enable": True,     # enable below, to tell a wrong enable secret apart
             })
@@ -125,10 +132,12 @@ class IosDriver(Driver):
             device.open()
         except Exception as exc:
             sock.close()
+            keys.remove()
             raise self._login_error(exc) from exc
         try:
             device.device.enable()
         except Exception as exc:
+            keys.remove()
             with contextlib.suppress(Exception):
                 device.device.disconnect()
             if isinstance(exc, ValueError):  # netmiko: "Failed to enter enable mode"
@@ -136,11 +145,13 @@ class IosDriver(Driver):
             raise self._login_error(exc) from exc
         device.device.sock = None   # taken: the SCP session needs its own (load_candidate)
         self._napalm = device
+        self._keys = keys           # the SCP session checks the host key again
 
     def close(self) -> None:
         device, self._napalm = self._napalm, None
         if device is None:
             return
+        keys, self._keys = self._keys, None
         try:
             if self._startup_has_napalm_line and device.prompt_quiet_changed:
                 # a rollback saved NAPALM's "file prompt quiet" to startup: take it out of both
@@ -151,6 +162,9 @@ class IosDriver(Driver):
         except Exception:
             with contextlib.suppress(Exception):
                 device.device.disconnect()
+        finally:
+            if keys is not None:
+                keys.remove()
 
     # -- reading ---------------------------------------------------------------------------
     def get_facts(self) -> dict:
@@ -188,9 +202,15 @@ class IosDriver(Driver):
 
     # -- changing --------------------------------------------------------------------------
     def load_candidate(self, intended: str) -> None:
+        """Stage ``intended``.  It is copied to the router's flash when it is compared (and only
+        if it differs from the running configuration as text) or committed."""
         if not intended.strip():
             raise ConfigError(self.host, "the intended configuration is empty")
-        text = intended if intended.endswith("\n") else intended + "\n"
+        self.candidate = intended
+        self._on_flash = False
+
+    def _copy_candidate(self) -> None:
+        text = self.candidate if self.candidate.endswith("\n") else self.candidate + "\n"
         with self._session("copying the candidate to the router") as device, self._scp_socket(device), \
                 tempfile.NamedTemporaryFile("w", encoding="utf-8", prefix="gbtt-ios-", suffix=".cfg") as local:
             local.write(text)   # mode 0600: the candidate may hold secrets
@@ -199,11 +219,19 @@ class IosDriver(Driver):
                 device.load_replace_candidate(filename=local.name)
             except ReplaceConfigException as exc:
                 raise ConfigError(self.host, f"the candidate could not be copied to flash: {self._redact(exc)}") from exc
-        self.candidate = intended
+        self._on_flash = True
 
     def compare(self) -> str:
+        """The router's own diff (``show archive config differences``) of the candidate against
+        the running configuration.  When the two are the same text but for comment lines (an
+        in-sync router, the usual case of a deploy), that is known from ``show running-config``
+        alone: nothing is copied to flash."""
         if self.candidate is None:
             return ""
+        if not self._on_flash:
+            if same_config_text(self.candidate, self.get_config()):
+                return ""
+            self._copy_candidate()
         with self._session("comparing the candidate") as device:
             diff = device.compare_config()
         return self._redact(diff) + "\n" if diff.strip() else ""
@@ -214,6 +242,8 @@ class IosDriver(Driver):
     def commit(self, confirm_timeout: int | None = None) -> None:
         if self.candidate is None:
             raise DriverError(self.host, "nothing to commit: load a candidate first")
+        if not self._on_flash:
+            self._copy_candidate()
         revert_in = None
         if confirm_timeout is not None:
             minutes = int((confirm_timeout + 30) // 60)          # to the nearest minute, half up
@@ -429,6 +459,16 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
         seen.add(id(exc))
         yield exc
         exc = exc.__cause__ or exc.__context__
+
+
+def same_config_text(intended: str, running: str) -> bool:
+    """Whether two IOS configurations are the same text once comment and separator lines
+    (``!…``), blank lines and trailing blanks are left out: IOS drops comments, and a
+    configuration that reads the same line for line replaces to nothing."""
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() for line in text.splitlines()
+                if line.strip() and not line.lstrip().startswith("!")]
+    return lines(intended) == lines(running)
 
 
 def parse_interface_brief(text: str) -> dict[str, Interface]:

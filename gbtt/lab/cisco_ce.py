@@ -53,9 +53,35 @@ What is simulated
   outputs (what is connected), Peripherals (the touch panel), Conference and the calls.
 * Commands: ``Dial``, ``Call Accept|Reject|Disconnect``, ``CallHistory Get``,
   ``Audio Microphones Mute|Unmute|ToggleMute``, ``Audio Volume Set``,
-  ``Camera PositionSet``, ``Camera Preset Store|Activate|List|Remove`` (presets are saved in
-  the state), ``Standby Activate|Deactivate``, ``SystemUnit Boot`` (reboots and closes the
-  session).
+  ``Camera PositionSet``, ``Camera Preset Store|Activate|Edit|List|Remove`` (presets are saved
+  in the state, in list order: a new preset goes last, ``Edit … ListPosition: n`` moves one;
+  ``List`` gives ``CameraId``, ``DefaultProfile`` (always ``False``), ``ListPosition``,
+  ``Name``, ``PresetId``), ``Standby Activate|Deactivate``, ``SystemUnit Boot`` (reboots and
+  closes the session), ``UserManagement User Add|Modify|Delete|List|Passphrase Set``.  A
+  repeated parameter (``Role: Admin Role: User``) is taken where the xAPI takes one (``Role``,
+  ``AddRole``, ``RemoveRole``); the result is named after the last two path words
+  (``PresetEditResult``, ``UserListResult``, ``PassphraseSetResult``).
+* Users (``self.state["users"]``: ``Username``, ``Roles``, ``Active``, ``ShellLogin``,
+  ``PassphraseChangeRequired`` and ``PassphraseHash``, a salted scrypt hash, never the
+  passphrase).  The factory users are ``admin`` (Admin; no hash: no passphrase logs it in) and
+  the lab login (``facts.extra["username"]``, the inventory's ``gbtt_codec_username``; Admin
+  and User; no hash: its passphrase is the lab's credential, which the state never holds, until
+  a ``Passphrase Set`` gives it one).  ``User Add Username: Passphrase: Role: [Role: …]
+  [Active:] [ShellLogin:] [PassphraseChangeRequired:] [YourPassphrase:]`` (defaults ``True``,
+  ``True`` and ``False``: a real codec defaults ``PassphraseChangeRequired`` to ``True``),
+  ``User Modify Username: [AddRole: …] [RemoveRole: …] [Active:] [ShellLogin:]
+  [PassphraseChangeRequired:]``, ``User Passphrase Set Username: NewPassphrase:
+  YourPassphrase:`` (``YourPassphrase``: the passphrase of the session's own user), ``User
+  Delete Username:``, ``User List`` (``User <n> Active|ClientCertDN|PassphraseChangeRequired|
+  Roles Role <m>|ShellLogin|Username``, from 1).  A new passphrase needs at least
+  :data:`MIN_PASSPHRASE_LENGTH` characters (``Passphrase does not meet the requirements.``);
+  ``User does not exist.``, ``User already exists.``, ``YourPassphrase is not correct.``; no
+  change may leave the codec without an active Admin, nor a user without a role, and a session
+  cannot delete its own user.  The lab core lets in, over SSH, the lab login (always, as
+  before) and every user that is active, has ``ShellLogin: True`` and gives its passphrase
+  (:meth:`CeCodec.check_login`).  Passphrase values never reach the request log:
+  :meth:`CeCodec.redact` hides them in the command lines the core logs, and the ``xCommand``
+  entries show ``<redacted>``.
 * Calls.  An MCU of the lab calls :meth:`CeCodec.incoming_call` and ends the call with
   :meth:`CeCodec.end_call`; ``xCommand Dial`` looks the number up in the lab
   (``sip:``/``h323:`` URIs, ``user@host``, addresses, host names) and calls the device found
@@ -72,9 +98,9 @@ What is simulated
   with ``Standby Control: On``; a call wakes the codec.  The ``expire`` fault fires the standby
   and auto-answer timers at once.
 * Faults: ``reboot`` drops the calls (linked codecs see the call end) and resets volume, mute,
-  standby and camera positions; configuration, presets and call history are kept.  ``drift``
-  takes ``["<configuration path>", "<value>"]`` (``["SystemUnit Name", "Someone's room"]``)
-  and sets it as a person at the touch panel would: the value space applies.
+  standby and camera positions; configuration, presets, users and call history are kept.
+  ``drift`` takes ``["<configuration path>", "<value>"]`` (``["SystemUnit Name", "Someone's
+  room"]``) and sets it as a person at the touch panel would: the value space applies.
 
 What is not
 -----------
@@ -82,18 +108,24 @@ Media, SIP and H.323 signalling (registration is reported as succeeding whenever
 proxy, or a gatekeeper, are configured: the lab has no registrar), xFeedback and xEvent
 (nothing is ever pushed to a session), the XML output mode (refused), help (``?``), the ``//``
 search shortcuts, multiline commands, macros and UI extensions, phonebooks, bookings,
-presentations, the web interface and HTTP API, provisioning, users and passwords (the core
-does the login), software upgrades.  Only one SSH session closes on ``SystemUnit Boot``;
-other sessions to the codec stay open.  The MCU is not told when the codec hangs up an MCU call.
-Error reasons of failed commands are written in the codec's style but not copied from one.
+presentations, the web interface and HTTP API, provisioning, software upgrades.  Of users:
+roles restrict nothing (any session may run any command), ``PassphraseChangeRequired`` is
+only listed (no prompt for a new passphrase at login), ``ClientCertDN`` is always empty,
+there is no ``User Get|Unblock``, ``Passphrase Change``, lockout or passphrase expiry, and
+the lab login logs in whatever the users say about it.  Only one SSH session closes on
+``SystemUnit Boot``; other sessions to the codec stay open.  The MCU is not told when the codec
+hangs up an MCU call.  Error reasons of failed commands are written in the codec's style but
+not copied from one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import json
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -449,6 +481,8 @@ class Result:
 class Param:
     space: ValueSpace
     required: bool = False
+    repeated: bool = False              # ``Role: Admin Role: User``: the handler gets a list
+    secret: bool = False                # a passphrase: never logged (:meth:`CeCodec.redact`)
 
 
 @dataclass(frozen=True)
@@ -456,6 +490,7 @@ class Command:
     path: tuple[str, ...]
     handler: str                        # CeCodec method, called with the parsed parameters
     params: dict[str, Param] = field(default_factory=dict)
+    as_user: bool = False               # the handler also gets the session's username
 
     @property
     def result_name(self) -> str:
@@ -466,6 +501,10 @@ class Command:
 CALL_ID = IntSpace(0, 65534)
 PRESET_ID = IntSpace(1, 35)
 CAMERA_ID = IntSpace(1, 7)
+TRUE_FALSE = EnumSpace(("False", "True"))
+ROLE = EnumSpace(("Admin", "Audit", "Integrator", "RoomControl", "User"), "UserRole")
+USERNAME = StrSpace(1, 127)
+PASSPHRASE = StrSpace(0, 255)
 COMMANDS = {c.path: c for c in (
     Command(("Audio", "Microphones", "Mute"), "_cmd_mute"),
     Command(("Audio", "Microphones", "ToggleMute"), "_cmd_toggle_mute"),
@@ -483,6 +522,9 @@ COMMANDS = {c.path: c for c in (
              "Focus": Param(IntSpace(0, 65535))}),
     Command(("Camera", "Preset", "Activate"), "_cmd_preset_activate",
             {"PresetId": Param(PRESET_ID, True)}),
+    Command(("Camera", "Preset", "Edit"), "_cmd_preset_edit",
+            {"PresetId": Param(PRESET_ID, True), "Name": Param(StrSpace(0, 255)),
+             "ListPosition": Param(IntSpace(1, 35))}),
     Command(("Camera", "Preset", "List"), "_cmd_preset_list", {"CameraId": Param(CAMERA_ID)}),
     Command(("Camera", "Preset", "Remove"), "_cmd_preset_remove",
             {"PresetId": Param(PRESET_ID, True)}),
@@ -498,8 +540,51 @@ COMMANDS = {c.path: c for c in (
     Command(("Standby", "Activate"), "_cmd_standby_activate"),
     Command(("Standby", "Deactivate"), "_cmd_standby_deactivate"),
     Command(("SystemUnit", "Boot"), "_cmd_boot", {"Action": Param(EnumSpace(("Restart",)))}),
+    Command(("UserManagement", "User", "Add"), "_cmd_user_add",
+            {"Username": Param(USERNAME, True), "Passphrase": Param(PASSPHRASE, True, secret=True),
+             "Role": Param(ROLE, True, repeated=True), "Active": Param(TRUE_FALSE),
+             "ShellLogin": Param(TRUE_FALSE), "PassphraseChangeRequired": Param(TRUE_FALSE),
+             "YourPassphrase": Param(PASSPHRASE, secret=True)}, as_user=True),
+    Command(("UserManagement", "User", "Delete"), "_cmd_user_delete",
+            {"Username": Param(USERNAME, True)}, as_user=True),
+    Command(("UserManagement", "User", "List"), "_cmd_user_list"),
+    Command(("UserManagement", "User", "Modify"), "_cmd_user_modify",
+            {"Username": Param(USERNAME, True), "AddRole": Param(ROLE, repeated=True),
+             "RemoveRole": Param(ROLE, repeated=True), "Active": Param(TRUE_FALSE),
+             "ShellLogin": Param(TRUE_FALSE), "PassphraseChangeRequired": Param(TRUE_FALSE)}),
+    Command(("UserManagement", "User", "Passphrase", "Set"), "_cmd_passphrase_set",
+            {"Username": Param(USERNAME, True),
+             "NewPassphrase": Param(PASSPHRASE, True, secret=True),
+             "YourPassphrase": Param(PASSPHRASE, True, secret=True)}, as_user=True),
 )}
 _COMMAND_INDEX = {tuple(w.lower() for w in path): cmd for path, cmd in COMMANDS.items()}
+_SECRET_VALUE = re.compile(
+    r"(?i)(?<![A-Za-z0-9])((?:"
+    + "|".join(sorted({name for cmd in COMMANDS.values()
+                       for name, param in cmd.params.items() if param.secret}))
+    + r')\s*:\s*)("(?:\\.|[^"\\])*"?|\S*(?:\s+(?![A-Za-z][A-Za-z0-9]*\s*:|\|)\S+)*)')
+
+
+#: The passphrase rule of the lab codec (``Passphrase does not meet the requirements.``).
+MIN_PASSPHRASE_LENGTH = 8
+# Cheap parameters (~1 ms a hash): the lab keeps no clear passphrase, but it is no vault, and a
+# province deploy creates ~500 accounts on the same two cores as the controller it measures.
+_SCRYPT = {"n": 2 ** 8, "r": 8, "p": 1, "dklen": 32}
+
+
+def hash_passphrase(passphrase: str) -> str:
+    """``scrypt$<salt>$<digest>`` (hex): scrypt with a random 16-byte salt."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(passphrase.encode("utf-8"), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def passphrase_matches(passphrase: str, hashed: str | None) -> bool:
+    if not hashed:
+        return False
+    kind, salt, digest = hashed.split("$")
+    mine = hashlib.scrypt(passphrase.encode("utf-8"), salt=bytes.fromhex(salt), **_SCRYPT)
+    return kind == "scrypt" and hmac.compare_digest(mine.hex(), digest)
 
 #: Call fields of ``xStatus Call <id>``: which paths a status query may name with no call up.
 _CALL_FIELDS = ("AnswerState", "CallType", "CallbackNumber", "DeviceType", "Direction",
@@ -536,7 +621,8 @@ class CeCodec(Device):
                        "Network 1 IPv4 Address": facts.address,
                        "Network 1 IPv4 SubnetMask": "255.255.255.0",
                        "Network 1 IPv4 Gateway": _gateway(facts.address)})
-        return {"config": config, "presets": [], "calls": {}, "callHistory": [], "nextCallId": 1}
+        return {"config": config, "presets": [], "calls": {}, "callHistory": [], "nextCallId": 1,
+                "users": _factory_users(facts)}
 
     def _complete_state(self) -> None:
         """Settings a saved state lacks (an older schema) get their factory values."""
@@ -558,7 +644,7 @@ class CeCodec(Device):
 
     # -- life cycle -------------------------------------------------------------------------
     def reboot(self) -> None:
-        """The calls drop; configuration, presets and call history are saved and kept."""
+        """The calls drop; configuration, presets, users and call history are saved and kept."""
         for name in list(self._timers):
             self._cancel(name)
         self._complete_state()
@@ -809,27 +895,43 @@ class CeCodec(Device):
         return "NotSynced", ""           # Auto: the lab has no DHCP to hand out an NTP server
 
     # -- commands ---------------------------------------------------------------------------
-    def command(self, tokens: list[str], params: list[tuple[str, str]]) -> Result:
+    def command(self, tokens: list[str], params: list[tuple[str, str]], user: str = "") -> Result:
+        """Run ``xCommand <tokens> <params>`` for the session of ``user``."""
         cmd = _COMMAND_INDEX.get(tuple(t.lower() for t in tokens))
         if cmd is None:
             fields = [_leaf("Reason", "Unknown command"), _leaf("XPath", _xpath("", tuple(tokens)))]
             return Result("Result", "Error", fields, accepted=False)
         names = {name.lower(): name for name in cmd.params}
         values: dict[str, Any] = {}
+        logged: list[str] = []
         for key, raw in params:
             name = names.get(key.lower())
             if name is None:
                 return Result(cmd.result_name, "ParameterError", accepted=False)
+            param = cmd.params[name]
             try:
-                values[name] = cmd.params[name].space.parse(raw)
+                value = param.space.parse(raw)
             except IllegalValue:
                 return Result(cmd.result_name, "ParameterError", accepted=False)
+            if param.repeated:
+                values.setdefault(name, []).append(value)
+            else:
+                values[name] = value
+            logged.append(f"{name}: {'<redacted>' if param.secret else value}")
         if any(p.required and name not in values for name, p in cmd.params.items()):
             return Result(cmd.result_name, "ParameterError", accepted=False)
-        summary = " ".join(f"{k}: {v}" for k, v in values.items())
-        self.lab.log(self.facts.host, "xCommand", " ".join((*cmd.path, summary)).strip())
-        result: Result = getattr(self, cmd.handler)(cmd.result_name, values)
+        self.lab.log(self.facts.host, "xCommand", " ".join((*cmd.path, *logged)))
+        handler = getattr(self, cmd.handler)
+        result: Result = (handler(cmd.result_name, values, user) if cmd.as_user
+                          else handler(cmd.result_name, values))
         return result
+
+    @staticmethod
+    def redact(line: str) -> str:
+        """A command line as the lab logs it: the value of every passphrase parameter
+        (``Passphrase``, ``NewPassphrase``, ``YourPassphrase``) replaced by ``<redacted>``, with
+        the words an unquoted value runs into up to the next parameter."""
+        return _SECRET_VALUE.sub(r"\1<redacted>", line)
 
     def _cmd_mute(self, name: str, params: dict) -> Result:
         self.muted = True
@@ -881,8 +983,11 @@ class CeCodec(Device):
             return Result.error(name, "No free preset.")
         preset = {"PresetId": preset_id, "CameraId": camera, "Name": params.get("Name", ""),
                   **self.camera_positions[camera]}
-        presets[:] = sorted([p for p in presets if p["PresetId"] != preset_id] + [preset],
-                            key=lambda p: p["PresetId"])
+        old = self._preset(preset_id)
+        if old is None:
+            presets.append(preset)               # a new preset goes to the end of the list
+        else:
+            presets[presets.index(old)] = preset
         return Result(name, fields=[_leaf("PresetId", preset_id)])
 
     def _preset(self, preset_id: int) -> dict | None:
@@ -897,6 +1002,18 @@ class CeCodec(Device):
                 axis: preset[axis] for axis in ("Pan", "Tilt", "Zoom", "Focus")}
         return Result(name)
 
+    def _cmd_preset_edit(self, name: str, params: dict) -> Result:
+        preset = self._preset(params["PresetId"])
+        if preset is None:
+            return Result.error(name, f"Preset {params['PresetId']} does not exist.")
+        if "Name" in params:
+            preset["Name"] = params["Name"]
+        if "ListPosition" in params:             # past the end of the list: last
+            presets: list[dict] = self.state["presets"]
+            presets.remove(preset)
+            presets.insert(params["ListPosition"] - 1, preset)
+        return Result(name)
+
     def _cmd_preset_remove(self, name: str, params: dict) -> Result:
         preset = self._preset(params["PresetId"])
         if preset is None:
@@ -907,12 +1024,104 @@ class CeCodec(Device):
     def _cmd_preset_list(self, name: str, params: dict) -> Result:
         camera = params.get("CameraId")
         fields = []
+        positions = {p["PresetId"]: n for n, p in enumerate(self.state["presets"], 1)}
         chosen = [p for p in self.state["presets"] if camera is None or p["CameraId"] == camera]
         for n, p in enumerate(chosen, 1):
             fields += [_leaf(f"Preset {n} CameraId", p["CameraId"]),
+                       _leaf(f"Preset {n} DefaultProfile", "False", "literal"),
+                       _leaf(f"Preset {n} ListPosition", positions[p["PresetId"]]),
                        _leaf(f"Preset {n} Name", p["Name"]),
                        _leaf(f"Preset {n} PresetId", p["PresetId"])]
         return Result(name, fields=fields)
+
+    # -- users ------------------------------------------------------------------------------
+    def _user(self, username: str) -> dict | None:
+        return next((u for u in self.state["users"] if u["Username"] == username), None)
+
+    def _passphrase_ok(self, user: dict | None, passphrase: str) -> bool:
+        """The user's own passphrase, or, for the lab login while it has none of its own, the
+        lab's credential (``facts.extra["password"]``)."""
+        if user is None:
+            return False
+        if user["PassphraseHash"] is not None:
+            return passphrase_matches(passphrase, user["PassphraseHash"])
+        login = self.facts.extra
+        return (user["Username"] == login.get("username") and bool(login.get("password"))
+                and hmac.compare_digest(passphrase.encode("utf-8"),
+                                        login["password"].encode("utf-8")))
+
+    def check_login(self, username: str, passphrase: str) -> bool:
+        """An SSH login of a user of the codec: active, ``ShellLogin: True``, its passphrase."""
+        user = self._user(username)
+        return (user is not None and user["Active"] and user["ShellLogin"]
+                and self._passphrase_ok(user, passphrase))
+
+    def _cmd_user_list(self, name: str, params: dict) -> Result:
+        """In JSON mode, as every result with instances: ``{"CommandResponse": {"UserListResult":
+        {"status": "OK", "User": [{"id": "1", "Active": {"Value": "True"}, "ClientCertDN":
+        {"Value": ""}, "PassphraseChangeRequired": {"Value": "False"}, "Roles": {"Role": [{"id":
+        "1", "Value": "Admin"}]}, "ShellLogin": {"Value": "True"}, "Username": {"Value":
+        "admin"}}, …]}}}``."""
+        fields = []
+        for n, user in enumerate(self.state["users"], 1):
+            fields += [_leaf(f"User {n} Active", str(user["Active"]), "literal"),
+                       _leaf(f"User {n} ClientCertDN", ""),
+                       _leaf(f"User {n} PassphraseChangeRequired",
+                             str(user["PassphraseChangeRequired"]), "literal")]
+            fields += [_leaf(f"User {n} Roles Role {m}", role, "literal")
+                       for m, role in enumerate(user["Roles"], 1)]
+            fields += [_leaf(f"User {n} ShellLogin", str(user["ShellLogin"]), "literal"),
+                       _leaf(f"User {n} Username", user["Username"])]
+        return Result(name, fields=fields)
+
+    def _cmd_user_add(self, name: str, params: dict, session_user: str) -> Result:
+        if ("YourPassphrase" in params
+                and not self._passphrase_ok(self._user(session_user), params["YourPassphrase"])):
+            return Result.error(name, _WRONG_PASSPHRASE)
+        if self._user(params["Username"]) is not None:
+            return Result.error(name, "User already exists.")
+        if len(params["Passphrase"]) < MIN_PASSPHRASE_LENGTH:
+            return Result.error(name, _WEAK_PASSPHRASE)
+        user = _new_user(params["Username"], params["Role"], hash_passphrase(params["Passphrase"]))
+        user.update(_user_flags(params))
+        self.state["users"].append(user)
+        return Result(name)
+
+    def _cmd_user_modify(self, name: str, params: dict) -> Result:
+        user = self._user(params["Username"])
+        if user is None:
+            return Result.error(name, _NO_USER)
+        roles = set(user["Roles"]).union(params.get("AddRole", []))
+        roles -= set(params.get("RemoveRole", []))
+        changed = {**user, "Roles": _roles(roles), **_user_flags(params)}
+        if not changed["Roles"]:
+            return Result.error(name, "A user must have at least one role.")
+        if not _active_admin([changed if u is user else u for u in self.state["users"]]):
+            return Result.error(name, _LAST_ADMIN)
+        user.update(changed)
+        return Result(name)
+
+    def _cmd_passphrase_set(self, name: str, params: dict, session_user: str) -> Result:
+        if not self._passphrase_ok(self._user(session_user), params["YourPassphrase"]):
+            return Result.error(name, _WRONG_PASSPHRASE)
+        user = self._user(params["Username"])
+        if user is None:
+            return Result.error(name, _NO_USER)
+        if len(params["NewPassphrase"]) < MIN_PASSPHRASE_LENGTH:
+            return Result.error(name, _WEAK_PASSPHRASE)
+        user["PassphraseHash"] = hash_passphrase(params["NewPassphrase"])
+        return Result(name)
+
+    def _cmd_user_delete(self, name: str, params: dict, session_user: str) -> Result:
+        user = self._user(params["Username"])
+        if user is None:
+            return Result.error(name, _NO_USER)
+        if user["Username"] == session_user:
+            return Result.error(name, "You cannot delete your own user.")
+        if not _active_admin([u for u in self.state["users"] if u is not user]):
+            return Result.error(name, _LAST_ADMIN)
+        self.state["users"].remove(user)
+        return Result(name)
 
     # -- calls ------------------------------------------------------------------------------
     def _calls(self) -> list[dict]:
@@ -1142,6 +1351,44 @@ class CeCodec(Device):
         return Result(name, fields=fields)
 
 
+# -- users ----------------------------------------------------------------------------------
+
+_NO_USER = "User does not exist."
+_WEAK_PASSPHRASE = "Passphrase does not meet the requirements."
+_WRONG_PASSPHRASE = "YourPassphrase is not correct."
+_LAST_ADMIN = "There must be at least one active user with the Admin role."
+
+
+def _new_user(username: str, roles: list[str], passphrase_hash: str | None) -> dict:
+    return {"Username": username, "Roles": _roles(roles), "Active": True, "ShellLogin": True,
+            "PassphraseChangeRequired": False, "PassphraseHash": passphrase_hash}
+
+
+def _factory_users(facts: Facts) -> list[dict]:
+    """``admin`` and the lab login (``facts.extra["username"]``), neither with a passphrase
+    hash: no passphrase logs ``admin`` in, and the lab login's passphrase is the lab's
+    credential, which the state never holds."""
+    users = [_new_user("admin", ["Admin"], None)]
+    login = facts.extra.get("username")
+    if login and login != "admin":
+        users.append(_new_user(login, ["Admin", "User"], None))
+    return users
+
+
+def _roles(roles: list[str] | set[str]) -> list[str]:
+    """Without repeats, in the order of the value space."""
+    return [role for role in ROLE.values if role in roles]
+
+
+def _user_flags(params: dict) -> dict[str, bool]:
+    return {key: params[key] == "True"
+            for key in ("Active", "ShellLogin", "PassphraseChangeRequired") if key in params}
+
+
+def _active_admin(users: list[dict]) -> bool:
+    return any(u["Active"] and "Admin" in u["Roles"] for u in users)
+
+
 # -- the SSH session ------------------------------------------------------------------------
 
 _RESULT_ID = re.compile(r'\s*\|\s*resultId\s*=\s*"([^"]*)"\s*$', re.IGNORECASE)
@@ -1285,7 +1532,7 @@ class CeShell(Shell):
 
     def _xcommand(self, rest: str, result_id: str | None) -> str:
         words, params = _split_command(rest)
-        result = self.codec.command(words, params)
+        result = self.codec.command(words, params, self.username)
         if result.close_session:
             self.closed = True
         if self.json_mode:

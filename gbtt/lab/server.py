@@ -182,6 +182,8 @@ class LabCore:
             extra: dict = {}
             if dev.device_class == "router":
                 extra["enable_secret"] = login["enable_secret"]
+            if dev.device_class == "codec":  # the codec lists its lab login among its users
+                extra.update(username=login["username"], password=login["password"])
             facts = Facts(host=dev.host, platform=dev.platform, device_class=dev.device_class, address=dev.address,
                           model=dev.model, name=names.get(dev.host), software=baselines.get(dev.platform),
                           serial=_serial(dev.host), extra=extra)
@@ -434,11 +436,22 @@ class _SSHServer(asyncssh.SSHServer):
         return True
 
     def validate_password(self, username: str, password: str) -> bool:
+        """The lab login, or a user the device itself knows (a codec's ``UserManagement``
+        users: ``check_login``)."""
         s = self.core.served[self.host]
-        ok = (not s.faults.get("refuse_login") and username == s.login["username"]
-              and password == s.login["password"])
+        check_login = getattr(s.device, "check_login", None)
+        ok = not s.faults.get("refuse_login") and (
+            (username == s.login["username"] and password == s.login["password"])
+            or (check_login is not None and check_login(username, password)))
         self.core.log(self.host, "login", f"{username}: {'accepted' if ok else 'refused'}")
         return ok
+
+
+def _loggable(dev: Device, line: str) -> str:
+    """A command line as the request log keeps it: a device with ``redact`` (the codec) hides
+    the passphrases in it."""
+    redact = getattr(dev, "redact", None)
+    return redact(line) if redact is not None else line
 
 
 def _crlf(text: str) -> str:
@@ -456,7 +469,7 @@ async def _ssh_session(core: LabCore, host: str, process: asyncssh.SSHServerProc
     dev = s.device
     user = process.get_extra_info("username")
     if process.command is not None:
-        core.log(host, "exec", process.command)
+        core.log(host, "exec", _loggable(dev, process.command))
         if s.faults.get("latency"):
             await asyncio.sleep(s.faults["latency"])
         out, status = dev.exec(user, process.command)
@@ -506,7 +519,7 @@ async def _ssh_session(core: LabCore, host: str, process: asyncssh.SSHServerProc
                     return
                 if s.faults.get("latency"):
                     await asyncio.sleep(s.faults["latency"])
-                core.log(host, "command", line if getattr(shell, "echo", True) else "(hidden input)")
+                core.log(host, "command", _loggable(dev, line) if getattr(shell, "echo", True) else "(hidden input)")
                 out = shell.feed(line)
                 if out and not out.endswith("\n"):
                     out += "\n"

@@ -16,17 +16,12 @@ from ansible.plugins.action import ActionBase
 
 try:
     from gbtt import deploy as gbtt_deploy
+    # Ansible imports this plugin in its main process before it forks a worker per host: the
+    # drivers (NAPALM, netmiko: ~1 s of imports) are loaded once here, not once per host.
+    gbtt_deploy.preload_drivers()
 except ImportError as exc:  # pragma: no cover - depends on the environment
     gbtt_deploy = None
     _IMPORT_ERROR = exc
-
-VARIABLES = (
-    "ansible_host", "ansible_port", "gbtt_device_class", "gbtt_platform", "gbtt_model", "gbtt_endpoint",
-    "gbtt_system", "gbtt_province", "gbtt_mcu_site", "gbtt_system_endpoints", "gbtt_management_address",
-    "gbtt_lab", "gbtt_known_hosts_file", "gbtt_ca_bundle", "gbtt_timeout",
-    "gbtt_codec_username", "gbtt_codec_password", "gbtt_router_username", "gbtt_router_password",
-    "gbtt_router_enable_secret", "gbtt_mcu_username", "gbtt_mcu_password",
-)
 
 
 class ActionModule(ActionBase):
@@ -45,7 +40,7 @@ class ActionModule(ActionBase):
                                     f"known: {', '.join(sorted(self._VALID_ARGS))}")
         host = task_vars["inventory_hostname"]
         variables = {}
-        for name in VARIABLES:
+        for name in gbtt_deploy.variable_names(task_vars.get("gbtt_province") or {}):
             if name in task_vars:
                 variables[name] = self._templar.template(task_vars[name])
         if "gbtt_platform" not in variables:

@@ -15,13 +15,14 @@ import pytest
 from conftest import ROOT, run, tool
 
 LAB_INV = str(ROOT / "inventory" / "lab")
-SECRETS = ("lab-codec-only", "lab-router-only", "lab-enable-only", "lab-mcu-only")
+SECRETS = ("lab-codec-only", "lab-router-only", "lab-enable-only", "lab-mcu-only", "lab-technician-only",
+           "lab-operator-only")
 
 
-def playbook(lab, tmp_path: Path, name: str, *args: str):
+def playbook(lab, tmp_path: Path, name: str, *args: str, env: dict | None = None):
     proc = run([tool("ansible-playbook"), "-i", LAB_INV, str(ROOT / "playbooks" / name),
                 "-e", f"gbtt_backup_dir={tmp_path / 'backups'}", "-e", f"gbtt_audit_log={tmp_path / 'audit.log'}",
-                *args], **lab.env)
+                *args], **{**lab.env, **(env or {})})
     recap = {m["host"]: {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m["counts"])}
              for m in re.finditer(r"^(?P<host>[\w.-]+)\s+: (?P<counts>ok=.*)$", proc.stdout, re.M)}
     return proc, recap
@@ -67,7 +68,8 @@ def test_faults_fail_the_host_without_writing_and_the_run_goes_on(lab, tmp_path)
     lab.fault(refused, "refuse_login")
     lab.fault(changed_key, "hostkey")
     try:
-        proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", f"{refused},{changed_key},{fine}")
+        proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", f"{refused},{changed_key},{fine}",
+                               env={"GBTT_SUMMARY_JSON": str(tmp_path / "summary.json")})
     finally:
         lab.fault(refused, "clear")
         lab.fault(changed_key, "clear")
@@ -78,6 +80,14 @@ def test_faults_fail_the_host_without_writing_and_the_run_goes_on(lab, tmp_path)
     assert "refused before any write" in proc.stdout
     logins = [e for e in lab.log_entries(refused) if e["event"] == "login"]
     assert len(logins) <= 2  # one attempt (paramiko may try twice within one connection), no loop
+    # the summary after the recap: totals, then one line per device that did not stay in sync
+    summary = proc.stdout.split("GBTT SUMMARY", 1)[1].splitlines()[1:]
+    assert summary[0] == "3 devices: 0 in sync, 1 changed, 2 failed"
+    lines = {line.split()[1]: line.split()[0] for line in summary[1:4]}
+    assert lines == {fine: "changed", refused: "failed", changed_key: "failed"}
+    doc = json.loads((tmp_path / "summary.json").read_text())
+    assert doc["totals"]["failed"] == 2 and doc["totals"]["changed"] == 1
+    assert {h["host"]: h["state"] for h in doc["hosts"]} == lines
 
 
 def test_drop_mid_push_restores_the_codec_and_reports_it(lab, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from gbtt.drivers.base import (AuthenticationError, CommitError, ConfigError, ConnectError,
                                ConnectionParams, TrustError, driver_for)
-from gbtt.drivers.cisco_ce import CeDriver, parse_intended
+from gbtt.drivers.cisco_ce import CeDriver, parse_candidate, parse_intended
 
 pytestmark = pytest.mark.lab
 
@@ -69,7 +69,10 @@ def test_facts_and_config(lab):
     assert facts["os_version"] == lab.registry.province.software_baselines["cisco_ce"]
     assert facts["uptime"] >= 0 and facts["hostname"]
     lines = config.splitlines()
-    assert all(line.startswith("xConfiguration ") for line in lines)
+    objects = [line for line in lines if not line.startswith("xConfiguration ")]
+    assert objects == ['xUser "admin" Roles: Admin Active: True ShellLogin: True',
+                       'xUser "gbtt" Roles: Admin,User Active: True ShellLogin: True']
+    lines = lines[:-2]
     assert "xConfiguration Audio DefaultVolume: 50" in lines
     assert f'xConfiguration Network 1 IPv4 Address: "{device.address}"' in lines
     assert "xConfiguration Video Input Connector 6 Quality: Sharpness" in lines  # Pro: 6 inputs
@@ -313,3 +316,194 @@ def test_secrets_never_appear_in_a_diff_or_an_error(lab):
     assert dev._shown("SIP Authentication Password", "hunter2-x") == "<redacted>"
     assert dev._shown("Security Passphrase", "abc") == "<redacted>"
     assert dev._shown("SIP URI", PASSWORD) == "<redacted>"
+
+
+# -- camera presets and local accounts ----------------------------------------------------------
+
+OPERATOR = "lab-operator-1"       # passphrases of the accounts the tests create
+TECHNICIAN = "lab-technician-1"
+OBJECTS = ('xPreset 1 CameraId: 1 Name: "Toàn cảnh"\n'
+           'xPreset 2 Name: "Chủ tọa"\n'
+           f'xUser "kythuat" Roles: Admin,User Active: True ShellLogin: True Passphrase: "{TECHNICIAN}"\n'
+           f'xUser vanhanh Roles: User Active: True ShellLogin: False Passphrase: "{OPERATOR}"\n')
+
+
+def object_commands(entries: list[dict]) -> list[str]:
+    return [e["detail"] for e in entries if e["event"] == "command"
+            and e["detail"].startswith(("xCommand Camera Preset", "xCommand UserManagement"))
+            and not e["detail"].endswith(" List")]
+
+
+def objects(lab, host: str) -> list[str]:
+    """The presets and accounts of the codec, as get_config gives them."""
+    with driver(lab, host) as dev:
+        return [line for line in dev.get_config().splitlines()
+                if line.startswith(("xPreset", "xUser"))]
+
+
+def test_presets_and_accounts_created_kept_and_restored(lab):
+    host = "hoang-su-phi-nam-son-codec"
+    before = objects(lab, host)
+    assert not any(line.startswith("xPreset") for line in before)
+    intended = "xConfiguration Audio DefaultVolume: 55\n" + OBJECTS
+    with driver(lab, host) as dev:
+        dev.load_candidate(intended)
+        diff = dev.compare()
+        assert diff.splitlines() == [
+            "-xConfiguration Audio DefaultVolume: 50",
+            "+xConfiguration Audio DefaultVolume: 55",
+            '+xPreset 1 CameraId: 1 Name: "Toàn cảnh"',
+            '+xPreset 2 CameraId: 1 Name: "Chủ tọa"',
+            '+xUser "kythuat" Roles: Admin,User Active: True ShellLogin: True Passphrase: <redacted>',
+            '+xUser "vanhanh" Roles: User Active: True ShellLogin: False Passphrase: <redacted>',
+        ]
+        backup = dev.backup()
+        assert backup.splitlines()[1:] == [
+            "xPreset 1 State: Absent", "xPreset 2 State: Absent",
+            'xUser "kythuat" State: Absent', 'xUser "vanhanh" State: Absent']
+        dev.commit()
+        assert dev.compare() == ""
+    commands = object_commands(session_entries(lab, host))
+    assert [c.split(" Passphrase:")[0] for c in commands] == [
+        'xCommand Camera Preset Store PresetId: 1 CameraId: 1 Name: "Toàn cảnh"',
+        'xCommand Camera Preset Store PresetId: 2 CameraId: 1 Name: "Chủ tọa"',
+        'xCommand UserManagement User Add Username: "kythuat"',
+        'xCommand UserManagement User Add Username: "vanhanh"']
+    assert not any(OPERATOR in e["detail"] or TECHNICIAN in e["detail"]
+                   for e in lab.log_entries(host))
+    # the accounts exist with their passphrases: the technician may log in over SSH, the
+    # operator (no shell login) may not
+    with driver(lab, host, username="kythuat", password=TECHNICIAN) as dev:
+        assert dev.get_facts()["name"] == ""
+    with pytest.raises(AuthenticationError):
+        driver(lab, host, username="vanhanh", password=OPERATOR).open()
+    # a second deploy: nothing to do, nothing written (the passphrases are left alone)
+    with driver(lab, host) as dev:
+        dev.load_candidate(intended)
+        assert dev.compare() == ""
+        dev.commit()
+    assert object_commands(session_entries(lab, host)) == []
+    # a rename, a role and a state change: an edit and a modify, then a rollback
+    changed = (intended.replace('Name: "Chủ tọa"', 'Name: "Chủ tọa (bàn đầu)"')
+               .replace("Roles: User Active: True", "Roles: User,Audit Active: False"))
+    with driver(lab, host) as dev:
+        dev.load_candidate(changed)
+        assert dev.compare().splitlines() == [
+            '-xPreset 2 CameraId: 1 Name: "Chủ tọa"',
+            '+xPreset 2 CameraId: 1 Name: "Chủ tọa (bàn đầu)"',
+            '-xUser "vanhanh" Roles: User Active: True ShellLogin: False',
+            '+xUser "vanhanh" Roles: Audit,User Active: False ShellLogin: False']
+        dev.commit()
+        assert dev.compare() == ""
+        dev.rollback()
+        assert dev.compare()
+    assert object_commands(session_entries(lab, host)) == [
+        'xCommand Camera Preset Edit PresetId: 2 Name: "Chủ tọa (bàn đầu)"',
+        'xCommand UserManagement User Modify Username: "vanhanh" AddRole: Audit Active: False',
+        'xCommand UserManagement User Modify Username: "vanhanh" RemoveRole: Audit Active: True',
+        'xCommand Camera Preset Edit PresetId: 2 Name: "Chủ tọa"']
+    after = objects(lab, host)
+    assert 'xPreset 2 CameraId: 1 Name: "Chủ tọa"' in after
+    # loading the first backup back removes what the deploy created
+    with driver(lab, host) as dev:
+        dev.load_candidate(backup)
+        dev.commit()
+    assert objects(lab, host) == before
+
+
+def test_presets_and_accounts_restored_when_the_connection_drops(lab):
+    host = "hoang-su-phi-nam-khoa-codec"
+    before = running(lab, host)
+    before_objects = objects(lab, host)
+    with driver(lab, host) as dev:
+        dev.load_candidate("xConfiguration Audio DefaultVolume: 45\n" + OBJECTS)
+        dev.compare()
+        sent = sum(1 for e in session_entries(lab, host) if e["event"] == "command")
+        lab.fault(host, "drop", str(sent + 2))  # the setting and one preset go through
+        try:
+            with pytest.raises(CommitError) as err:
+                dev.commit()
+        finally:
+            lab.fault(host, "clear")
+    assert err.value.restored, str(err.value)
+    assert "line 3" in str(err.value) and "xPreset 2" in str(err.value)
+    assert running(lab, host) == before
+    assert objects(lab, host) == before_objects
+
+
+def test_a_refused_object_restores_what_was_written(lab):
+    host = "hoang-su-phi-nam-khoa-codec"
+    before = running(lab, host)
+    before_objects = objects(lab, host)
+    with driver(lab, host) as dev:   # a Room Kit has one camera: camera 7 is refused
+        dev.load_candidate("xConfiguration Audio DefaultVolume: 45\n"
+                           'xPreset 1 Name: "Toàn cảnh"\n'
+                           'xPreset 3 CameraId: 7 Name: "Camera 7"\n')
+        dev.compare()
+        with pytest.raises(ConfigError) as err:
+            dev.commit()
+    assert "line 3: xPreset 3" in str(err.value) and "Camera 7 is not connected" in str(err.value)
+    assert "2 change(s) written before it were restored" in str(err.value)
+    assert running(lab, host) == before
+    assert objects(lab, host) == before_objects
+
+
+def test_update_passphrase_always_sets_it_on_every_deploy(lab):
+    host = "hoang-su-phi-ho-thau-codec"
+    first = f'xUser "kythuat" Roles: Admin Passphrase: "{TECHNICIAN}"\n'
+    with driver(lab, host) as dev:
+        dev.load_candidate(first)
+        dev.commit()
+        dev.load_candidate(first.replace(TECHNICIAN, "lab-technician-2"))
+        assert dev.compare() == ""  # on_create: an existing account keeps its passphrase
+    with driver(lab, host, extra={"update_passphrase": "always"}) as dev:
+        dev.load_candidate(first.replace(TECHNICIAN, "lab-technician-2"))
+        assert dev.compare().splitlines() == [
+            '-xUser "kythuat" Roles: Admin Active: True ShellLogin: True',
+            '+xUser "kythuat" Roles: Admin Passphrase: <redacted>']
+        dev.commit()
+        assert dev.compare()  # always: set again on every deploy
+    with pytest.raises(AuthenticationError):
+        driver(lab, host, username="kythuat", password=TECHNICIAN).open()
+    with driver(lab, host, username="kythuat", password="lab-technician-2") as dev:
+        assert dev.get_facts()
+    assert not any(TECHNICIAN in e["detail"] or "lab-technician-2" in e["detail"]
+                   for e in lab.log_entries(host))
+
+
+def test_an_account_cannot_be_created_without_a_passphrase(lab):
+    host = "hoang-su-phi-ho-thau-codec"
+    with driver(lab, host) as dev:
+        dev.load_candidate('xUser "nguoimoi" Roles: User Passphrase: ""\n')
+        with pytest.raises(ConfigError, match="line 1: xUser nguoimoi does not exist"):
+            dev.compare()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("xPreset 36 Name: a\n", "line 1: xPreset: the preset number must be 1-35"),
+    ("xPreset 1 CameraId: 1\n", "line 1: xPreset 1: Name missing"),
+    ('xPreset 1 Name: "a\n', "line 1: xPreset 1: Name: unterminated"),
+    ("xPreset 1 Name: a\nxpreset 01 Name: b\n", "line 2: xPreset 1 is set already on line 1"),
+    ("xPreset 1 State: Absent Name: a\n", "an absent object takes no other field"),
+    ("xUser a Roles: God\n", "unknown role 'God'"),
+    ("xUser a Active: True\n", "Roles missing"),
+    ("xUser a Roles: User Colour: red\n", "unknown field 'Colour'"),
+    ("xUser gbtt Roles: User\n", "the account gbtt logs in with"),
+    ("xUser gbtt Roles: Admin Passphrase: x\n", "the account gbtt logs in with"),
+])
+def test_objects_are_validated_locally(text, message):
+    dev = CeDriver("nowhere-codec", ConnectionParams("127.0.0.1", 9, username="gbtt"))
+    with pytest.raises(ConfigError, match=message):
+        dev.load_candidate(text)
+
+
+def test_object_lines_parse():
+    settings, items = parse_candidate('xConfiguration SIP URI: ""\n'
+                                      'xpreset 02 cameraid: 2 name: "Đại biểu"\n'
+                                      "xUser Old State: absent\n"
+                                      'xUser "a b" roles: user,ADMIN shelllogin: off\n')
+    assert [(s.path, s.line) for s in settings] == [("SIP URI", 1)]
+    assert [(i.kind.name, i.key, i.fields, i.absent, i.line) for i in items] == [
+        ("Preset", "2", {"CameraId": "2", "Name": "Đại biểu"}, False, 2),
+        ("User", "Old", {}, True, 3),
+        ("User", "a b", {"Roles": "Admin,User", "ShellLogin": "False"}, False, 4)]

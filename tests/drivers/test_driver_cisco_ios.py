@@ -79,6 +79,20 @@ def test_deploy_commit_health_confirm_and_idempotence(lab):
     with IosDriver(host, params(lab, host)) as dev:  # kept, and NAPALM's file prompt is gone
         after = dev.get_config()
         assert after == intended and "file prompt" not in after
+    # a new deploy of the same configuration (with the template's comments, which IOS drops):
+    # in sync from `show running-config` alone, nothing copied to flash
+    mark = len(lab.log_entries(host))
+    with IosDriver(host, params(lab, host)) as dev:
+        dev.load_candidate("! rendered by gbtt\n" + intended.replace("\n!\n", "\n!  a comment\n", 1))
+        assert dev.compare() == ""
+    session = lab.log_entries(host)[mark:]
+    assert not [e for e in session if e["event"] == "scp"]
+    assert [e["event"] for e in session].count("login") == 1
+    # one line more: copied to flash, and the router's own diff
+    with IosDriver(host, params(lab, host)) as dev:
+        dev.load_candidate(with_lines(intended, "ntp server 10.23.0.62"))
+        assert dev.compare() == "+ntp server 10.23.0.62\n"
+    assert [e for e in lab.log_entries(host)[mark:] if e["event"] == "scp"]
 
 
 def test_rejected_candidate_is_a_config_error_and_changes_nothing(lab):

@@ -151,3 +151,82 @@ def test_drift_and_reboot(lab):
     def uptime(text: str) -> int:
         return int(re.search(r"Uptime: (\d+)", text).group(1))
     assert uptime(after) < uptime(before) + 1
+
+
+def test_users_log_in_over_ssh_with_their_passphrase(lab):
+    import json
+    host = "dong-van-sa-phin-codec"
+    add = "xCommand UserManagement User Add"
+    with lab.netmiko(host, "cisco_tp") as c:
+        assert "status=OK" in send(c, f'{add} Username: vanhanh Passphrase: "Hà Giang 2024" Role: Admin '
+                                      "Role: User ShellLogin: True PassphraseChangeRequired: False", RESULT_END)
+        send(c, f"{add} Username: nghi Passphrase: nghi-phep-1 Role: User Active: False "
+                "PassphraseChangeRequired: False", RESULT_END)
+        send(c, f"{add} Username: webonly Passphrase: chi-web-1 Role: User ShellLogin: False "
+                "PassphraseChangeRequired: False", RESULT_END)
+        assert "status=Error" in send(c, f"{add} Username: ngan Passphrase: 1234 Role: User", RESULT_END)
+    with lab.netmiko(host, "cisco_tp", username="vanhanh", password="Hà Giang 2024") as c:
+        listed = send(c, "xCommand UserManagement User List", RESULT_END)
+        assert '*r UserListResult User 3 Username: "vanhanh"' in listed
+        assert "*r UserListResult User 3 Roles Role 2: User" in listed
+        out = send(c, "xCommand UserManagement User Passphrase Set Username: vanhanh NewPassphrase: doi-roi-2 "
+                      'YourPassphrase: "Hà Giang 2024"', RESULT_END)
+        assert "status=OK" in out
+        c.write_channel("xPreferences OutputMode json\r\n")
+        time.sleep(0.3)
+        c.clear_buffer()
+        out = c.send_command("xCommand UserManagement User List", expect_string=r"\n\}\s*$", read_timeout=20)
+        doc = json.loads(out[out.index("{"):])
+        users = doc["CommandResponse"]["UserListResult"]["User"]
+        assert [(u["id"], u["Username"]["Value"]) for u in users] == [
+            ("1", "admin"), ("2", "gbtt"), ("3", "vanhanh"), ("4", "nghi"), ("5", "webonly")]
+        assert users[2]["Roles"] == {"Role": [{"id": "1", "Value": "Admin"}, {"id": "2", "Value": "User"}]}
+    with lab.netmiko(host, "cisco_tp", username="vanhanh", password="doi-roi-2") as c:
+        assert "OK" in send(c, "xStatus SystemUnit Uptime")
+    # the old passphrase, an inactive user, a user without shell login
+    for username, password in (("vanhanh", "Hà Giang 2024"), ("nghi", "nghi-phep-1"), ("webonly", "chi-web-1")):
+        with pytest.raises(NetmikoAuthenticationException):
+            lab.netmiko(host, "cisco_tp", username=username, password=password)
+    logins = [e["detail"] for e in lab.log_entries(host) if e["event"] == "login"]
+    assert "vanhanh: accepted" in logins and "nghi: refused" in logins and "webonly: refused" in logins
+
+
+def test_a_codec_user_is_refused_under_the_refuse_login_fault(lab):
+    host = "dong-van-ta-phin-codec"
+    with lab.netmiko(host, "cisco_tp") as c:
+        send(c, "xCommand UserManagement User Add Username: vanhanh Passphrase: 12345678 Role: User "
+                "PassphraseChangeRequired: False", RESULT_END)
+    lab.fault(host, "refuse_login")
+    try:
+        with pytest.raises(NetmikoAuthenticationException):
+            lab.netmiko(host, "cisco_tp", username="vanhanh", password="12345678")
+    finally:
+        lab.fault(host, "clear")
+    with lab.netmiko(host, "cisco_tp", username="vanhanh", password="12345678") as c:
+        assert "OK" in send(c, "xStatus SystemUnit Uptime")
+
+
+def test_passphrases_never_reach_the_request_log(lab):
+    host = "dong-van-pho-cao-codec"
+    secrets = ("Bi-mat-2024", "mat khau moi", "lab-codec-only", "exec-bi-mat")
+    with lab.netmiko(host, "cisco_tp") as c:
+        send(c, "xCommand UserManagement User Add Username: vanhanh Passphrase: Bi-mat-2024 Role: User "
+                "YourPassphrase: lab-codec-only PassphraseChangeRequired: False", RESULT_END)
+        send(c, 'xCommand UserManagement User Passphrase Set Username: vanhanh NewPassphrase: "mat khau moi" '
+                "YourPassphrase: lab-codec-only", RESULT_END)
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(lab.settings.known_hosts))
+    client.connect("127.0.0.1", port=lab.ports[host], username="gbtt", password="lab-codec-only",
+                   allow_agent=False, look_for_keys=False)
+    try:
+        _, stdout, _ = client.exec_command("xCommand UserManagement User Passphrase Set Username: vanhanh "
+                                           "NewPassphrase: exec-bi-mat YourPassphrase: lab-codec-only")
+        assert "PassphraseSetResult (status=OK)" in stdout.read().decode()
+    finally:
+        client.close()
+    entries = lab.log_entries(host)
+    assert not [e for e in entries if any(secret in e["detail"] for secret in secrets)]
+    commands = [e["detail"] for e in entries if e["event"] in ("command", "exec")]
+    assert ('xCommand UserManagement User Passphrase Set Username: vanhanh NewPassphrase: <redacted> '
+            "YourPassphrase: <redacted>") in commands
+    assert any("Passphrase: <redacted> Role: User" in detail for detail in commands)

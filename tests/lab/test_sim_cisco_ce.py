@@ -15,12 +15,13 @@ from gbtt.lab.device import Facts
 
 PRO = "cntt-so-tttt-codec"
 KIT = "cntt-ha-giang-codec"
+LOGIN = {"username": "gbtt", "password": "lab-codec-only"}   # what the lab core gives a codec
 
 
 def facts(host: str = PRO, address: str = "10.23.2.131", model: str = "Cisco Webex Room Kit Pro",
           name: str = "Sở Thông tin và Truyền thông") -> Facts:
     return Facts(host=host, platform="cisco_ce", device_class="codec", address=address, model=model,
-                 name=name, software="ce11.17.1.5", serial="FOC27481903")
+                 name=name, software="ce11.17.1.5", serial="FOC27481903", extra=dict(LOGIN))
 
 
 class FakeMcu:
@@ -485,6 +486,47 @@ def test_camera_preset_errors(other):
     assert "(status=ParameterError)" in kit.feed("xCommand Camera Preset Activate PresetId: 36")
 
 
+def test_camera_preset_list_fields_and_edit(codec, sh):
+    for preset_id, camera, label in ((1, 1, "Toàn cảnh"), (2, 2, "Chủ tọa"), (3, 1, "Đại biểu")):
+        command(sh, f'Camera Preset Store PresetId: {preset_id} CameraId: {camera} Name: "{label}"')
+    assert command(sh, "Camera Preset List CameraId: 2") == {
+        "Preset 1 CameraId": "2", "Preset 1 DefaultProfile": "False", "Preset 1 ListPosition": "2",
+        "Preset 1 Name": "Chủ tọa", "Preset 1 PresetId": "2", "status": "OK"}
+    out = sh.feed('xCommand Camera Preset Edit PresetId: 3 ListPosition: 1 Name: "Bục phát biểu"')
+    assert out == "\nOK\n*r PresetEditResult (status=OK): \n** end\n"
+    listed = command(sh, "Camera Preset List")
+    assert [listed[f"Preset {n} PresetId"] for n in (1, 2, 3)] == ["3", "1", "2"]
+    assert [listed[f"Preset {n} ListPosition"] for n in (1, 2, 3)] == ["1", "2", "3"]
+    assert listed["Preset 1 Name"] == "Bục phát biểu"
+    command(sh, "Camera Preset Edit PresetId: 3 ListPosition: 35")     # past the end: last
+    assert [p["PresetId"] for p in codec.state["presets"]] == [1, 2, 3]
+    command(sh, 'Camera Preset Edit PresetId: 1 Name: ""')
+    assert codec.state["presets"][0]["Name"] == "" and codec.state["presets"][0]["Pan"] == 0
+    command(sh, "Camera Preset Store PresetId: 2 CameraId: 2")      # stored again: keeps its place
+    command(sh, "Camera Preset Store PresetId: 9 CameraId: 1")      # new: last
+    assert [p["PresetId"] for p in codec.state["presets"]] == [1, 2, 3, 9]
+
+
+def test_camera_preset_edit_errors(sh):
+    assert command(sh, "Camera Preset Edit PresetId: 4 Name: x") == {
+        "Reason": "Preset 4 does not exist.", "status": "Error"}
+    command(sh, "Camera Preset Store PresetId: 4 CameraId: 1")
+    for bad in ("Name: x", "PresetId: 4 ListPosition: 0", "PresetId: 4 ListPosition: 36",
+                "PresetId: 36", f"PresetId: 4 Name: {'x' * 256}", "PresetId: 4 Colour: red"):
+        assert sh.feed(f"xCommand Camera Preset Edit {bad}") == (
+            "*r PresetEditResult (status=ParameterError): \n** end\n\nERROR\n"), bad
+
+
+def test_camera_preset_list_in_json(sh):
+    command(sh, 'Camera Preset Store PresetId: 5 CameraId: 1 Name: "Toàn cảnh"')
+    sh.feed("xPreferences OutputMode JSON")
+    assert json.loads(sh.feed("xCommand Camera Preset List")) == {
+        "CommandResponse": {"PresetListResult": {"status": "OK", "Preset": [
+            {"id": "1", "CameraId": {"Value": "1"}, "DefaultProfile": {"Value": "False"},
+             "ListPosition": {"Value": "1"}, "Name": {"Value": "Toàn cảnh"},
+             "PresetId": {"Value": "5"}}]}}}
+
+
 def test_presets_survive_a_reboot(codec, sh):
     command(sh, 'Camera Preset Store PresetId: 3 CameraId: 1 Name: "Đại biểu"')
     codec.reboot()
@@ -538,6 +580,251 @@ def test_drift(lab, codec, sh):
         codec.drift(["Standby Delay", "1000"])
     with pytest.raises(ValueError, match="takes"):
         codec.drift(["SystemUnit Name"])
+
+
+# -- users ----------------------------------------------------------------------------------
+
+PASSPHRASE = LOGIN["password"]
+ADD = "UserManagement User Add"
+
+
+@pytest.fixture
+def gbtt(codec: CeCodec) -> CeShell:
+    """A session of the lab login, the codec's second factory user."""
+    return codec.shell(LOGIN["username"])
+
+
+def users(sh: CeShell) -> dict[str, dict[str, str]]:
+    """``User List`` -> {username: {field: value}}, the roles as one "Roles" field "A,B"."""
+    listed = command(sh, "UserManagement User List")
+    assert listed.pop("status") == "OK"
+    by_number: dict[str, dict[str, str]] = {}
+    for path, value in listed.items():
+        _, n, field = path.split(" ", 2)
+        entry = by_number.setdefault(n, {})
+        if field.startswith("Roles Role "):
+            entry["Roles"] = ",".join(filter(None, (entry.get("Roles", ""), value)))
+        else:
+            entry[field] = value
+    return {entry.pop("Username"): entry for entry in by_number.values()}
+
+
+def test_factory_users(codec, sh):
+    assert sh.feed("xCommand UserManagement User List") == (
+        "\nOK\n*r UserListResult (status=OK): \n"
+        "*r UserListResult User 1 Active: True\n"
+        '*r UserListResult User 1 ClientCertDN: ""\n'
+        "*r UserListResult User 1 PassphraseChangeRequired: False\n"
+        "*r UserListResult User 1 Roles Role 1: Admin\n"
+        "*r UserListResult User 1 ShellLogin: True\n"
+        '*r UserListResult User 1 Username: "admin"\n'
+        "*r UserListResult User 2 Active: True\n"
+        '*r UserListResult User 2 ClientCertDN: ""\n'
+        "*r UserListResult User 2 PassphraseChangeRequired: False\n"
+        "*r UserListResult User 2 Roles Role 1: Admin\n"
+        "*r UserListResult User 2 Roles Role 2: User\n"
+        "*r UserListResult User 2 ShellLogin: True\n"
+        '*r UserListResult User 2 Username: "gbtt"\n'
+        "** end\n")
+    # no passphrase of either is in the state: admin's is unknown, the lab login's is the core's
+    assert [u["PassphraseHash"] for u in codec.state["users"]] == [None, None]
+    assert PASSPHRASE not in json.dumps(codec.state)
+    assert codec.check_login("gbtt", PASSPHRASE) and not codec.check_login("gbtt", "wrong")
+    assert not codec.check_login("admin", "") and not codec.check_login("nobody", PASSPHRASE)
+    bare = Facts(host="x-codec", platform="cisco_ce", device_class="codec", address="10.23.9.131")
+    assert [u["Username"] for u in CeCodec.factory_state(bare)["users"]] == ["admin"]
+
+
+def test_a_state_saved_before_users_gets_the_factory_users(lab):
+    state = CeCodec.factory_state(facts())
+    del state["users"]
+    dev = CeCodec(facts(), lab, state)
+    assert [u["Username"] for u in dev.state["users"]] == ["admin", "gbtt"]
+
+
+def test_user_list_in_json(gbtt):
+    gbtt.feed("xPreferences OutputMode JSON")
+    out = gbtt.feed("xCommand UserManagement User List")
+    assert json.loads(out) == {"CommandResponse": {"UserListResult": {"status": "OK", "User": [
+        {"id": "1", "Active": {"Value": "True"}, "ClientCertDN": {"Value": ""},
+         "PassphraseChangeRequired": {"Value": "False"},
+         "Roles": {"Role": [{"id": "1", "Value": "Admin"}]},
+         "ShellLogin": {"Value": "True"}, "Username": {"Value": "admin"}},
+        {"id": "2", "Active": {"Value": "True"}, "ClientCertDN": {"Value": ""},
+         "PassphraseChangeRequired": {"Value": "False"},
+         "Roles": {"Role": [{"id": "1", "Value": "Admin"}, {"id": "2", "Value": "User"}]},
+         "ShellLogin": {"Value": "True"}, "Username": {"Value": "gbtt"}}]}}}
+
+
+def test_user_add(codec, gbtt):
+    out = gbtt.feed(f'xCommand {ADD} Username: "vanhanh" Passphrase: "Hà Giang 2024" '
+                    "Role: User Role: integrator Role: User")
+    assert out == "\nOK\n*r UserAddResult (status=OK): \n** end\n"
+    command(gbtt, f"{ADD} Username: khach Passphrase: 12345678 Role: Audit Active: False "
+                  "ShellLogin: False PassphraseChangeRequired: True YourPassphrase: lab-codec-only")
+    listed = users(gbtt)
+    assert listed["vanhanh"] == {"Active": "True", "ClientCertDN": "", "PassphraseChangeRequired": "False",
+                                 "Roles": "Integrator,User", "ShellLogin": "True"}
+    assert listed["khach"] == {"Active": "False", "ClientCertDN": "", "PassphraseChangeRequired": "True",
+                               "Roles": "Audit", "ShellLogin": "False"}
+    stored = codec.state["users"][2]
+    assert stored["Username"] == "vanhanh" and stored["PassphraseHash"].startswith("scrypt$")
+    assert "Hà Giang 2024" not in json.dumps(codec.state, ensure_ascii=False)
+    assert codec.check_login("vanhanh", "Hà Giang 2024")
+    assert not codec.check_login("vanhanh", "Hà Giang 2025")
+    assert not codec.check_login("khach", "12345678")          # inactive, and no shell login
+
+
+@pytest.mark.parametrize("params, reason", [
+    ('Username: gbtt Passphrase: "long enough" Role: User', "User already exists."),
+    ("Username: moi Passphrase: 1234567 Role: User", "Passphrase does not meet the requirements."),
+    ('Username: moi Passphrase: "" Role: User', "Passphrase does not meet the requirements."),
+    ("Username: moi Passphrase: 12345678 Role: User YourPassphrase: wrong",
+     "YourPassphrase is not correct."),
+])
+def test_user_add_errors(codec, gbtt, params, reason):
+    assert command(gbtt, f"{ADD} {params}") == {"Reason": reason, "status": "Error"}
+    assert [u["Username"] for u in codec.state["users"]] == ["admin", "gbtt"]
+
+
+@pytest.mark.parametrize("params", [
+    "Username: moi Passphrase: 12345678",                       # no role
+    "Username: moi Passphrase: 12345678 Role: Root",
+    'Username: "" Passphrase: 12345678 Role: User',
+    f"Username: {'u' * 128} Passphrase: 12345678 Role: User",
+    "Username: moi Role: User",                                 # no passphrase
+    "Username: moi Passphrase: 12345678 Role: User Active: Maybe",
+])
+def test_user_add_parameter_errors(gbtt, params):
+    assert gbtt.feed(f"xCommand {ADD} {params}") == (
+        "*r UserAddResult (status=ParameterError): \n** end\n\nERROR\n")
+
+
+def test_user_modify(codec, gbtt):
+    command(gbtt, f"{ADD} Username: vanhanh Passphrase: 12345678 Role: User")
+    out = gbtt.feed("xCommand UserManagement User Modify Username: vanhanh AddRole: Admin "
+                    "AddRole: RoomControl RemoveRole: User PassphraseChangeRequired: True")
+    assert out == "\nOK\n*r UserModifyResult (status=OK): \n** end\n"
+    assert users(gbtt)["vanhanh"]["Roles"] == "Admin,RoomControl"
+    assert users(gbtt)["vanhanh"]["PassphraseChangeRequired"] == "True"
+    command(gbtt, "UserManagement User Modify Username: vanhanh Active: False ShellLogin: False")
+    assert not codec.check_login("vanhanh", "12345678")
+    command(gbtt, "UserManagement User Modify Username: vanhanh ShellLogin: True")
+    assert not codec.check_login("vanhanh", "12345678")             # still inactive
+    command(gbtt, "UserManagement User Modify Username: vanhanh Active: True")
+    assert codec.check_login("vanhanh", "12345678")
+
+
+def test_user_modify_errors(codec, gbtt):
+    modify = "UserManagement User Modify Username:"
+    assert command(gbtt, f"{modify} nobody Active: False")["Reason"] == "User does not exist."
+    assert command(gbtt, f"{modify} admin RemoveRole: Admin")["Reason"] == (
+        "A user must have at least one role.")
+    command(gbtt, f"{modify} admin Active: False")
+    last_admin = "There must be at least one active user with the Admin role."
+    assert command(gbtt, f"{modify} gbtt RemoveRole: Admin")["Reason"] == last_admin
+    assert command(gbtt, f"{modify} gbtt Active: False")["Reason"] == last_admin
+    assert users(gbtt)["gbtt"]["Roles"] == "Admin,User" and users(gbtt)["gbtt"]["Active"] == "True"
+    assert "(status=ParameterError)" in gbtt.feed(f"xCommand {modify} gbtt AddRole: Boss")
+    assert "(status=ParameterError)" in gbtt.feed("xCommand UserManagement User Modify Active: True")
+
+
+def test_passphrase_set(codec, gbtt):
+    command(gbtt, f"{ADD} Username: vanhanh Passphrase: 12345678 Role: User")
+    out = gbtt.feed("xCommand UserManagement User Passphrase Set Username: vanhanh "
+                    'NewPassphrase: "mới hơn 1" YourPassphrase: lab-codec-only')
+    assert out == "\nOK\n*r PassphraseSetResult (status=OK): \n** end\n"
+    assert codec.check_login("vanhanh", "mới hơn 1") and not codec.check_login("vanhanh", "12345678")
+    # the user sets its own; from then on its YourPassphrase is the new one
+    own = codec.shell("vanhanh")
+    command(own, "UserManagement User Passphrase Set Username: vanhanh NewPassphrase: thu-ba-3 "
+                 'YourPassphrase: "mới hơn 1"')
+    assert codec.check_login("vanhanh", "thu-ba-3")
+    # the lab login gets a passphrase of its own
+    command(gbtt, "UserManagement User Passphrase Set Username: gbtt NewPassphrase: doi-mat-khau "
+                  "YourPassphrase: lab-codec-only")
+    assert codec.check_login("gbtt", "doi-mat-khau") and not codec.check_login("gbtt", PASSPHRASE)
+    assert command(gbtt, "UserManagement User Passphrase Set Username: vanhanh NewPassphrase: "
+                         "12345678 YourPassphrase: doi-mat-khau")["status"] == "OK"
+
+
+@pytest.mark.parametrize("params, reason", [
+    ("Username: admin NewPassphrase: 12345678 YourPassphrase: wrong", "YourPassphrase is not correct."),
+    ("Username: nobody NewPassphrase: 12345678 YourPassphrase: lab-codec-only", "User does not exist."),
+    ("Username: admin NewPassphrase: 1234567 YourPassphrase: lab-codec-only",
+     "Passphrase does not meet the requirements."),
+])
+def test_passphrase_set_errors(gbtt, params, reason):
+    assert command(gbtt, f"UserManagement User Passphrase Set {params}") == {
+        "Reason": reason, "status": "Error"}
+
+
+def test_passphrase_set_by_a_user_with_no_known_passphrase(sh):
+    # the factory admin's passphrase is unknown: no YourPassphrase is right
+    assert command(sh, "UserManagement User Passphrase Set Username: admin NewPassphrase: 12345678 "
+                       'YourPassphrase: ""')["Reason"] == "YourPassphrase is not correct."
+    assert "(status=ParameterError)" in sh.feed(
+        "xCommand UserManagement User Passphrase Set Username: admin NewPassphrase: 12345678")
+
+
+def test_user_delete(codec, gbtt):
+    command(gbtt, f"{ADD} Username: vanhanh Passphrase: 12345678 Role: Admin")
+    delete = "UserManagement User Delete Username:"
+    assert gbtt.feed(f"xCommand {delete} admin") == "\nOK\n*r UserDeleteResult (status=OK): \n** end\n"
+    assert command(gbtt, f"{delete} admin")["Reason"] == "User does not exist."
+    assert command(gbtt, f"{delete} gbtt")["Reason"] == "You cannot delete your own user."
+    own = codec.shell("vanhanh")
+    command(own, "UserManagement User Modify Username: vanhanh Active: False")
+    assert command(own, f"{delete} gbtt")["Reason"] == (
+        "There must be at least one active user with the Admin role.")
+    command(gbtt, "UserManagement User Modify Username: vanhanh Active: True")
+    command(own, f"{delete} gbtt")
+    assert list(users(own)) == ["vanhanh"]
+    assert not codec.check_login("gbtt", PASSPHRASE)
+    assert "(status=ParameterError)" in own.feed("xCommand UserManagement User Delete")
+
+
+def test_users_are_saved_and_survive_a_reboot(lab, codec, gbtt):
+    command(gbtt, f"{ADD} Username: vanhanh Passphrase: 12345678 Role: User")
+    codec.reboot()
+    saved = json.loads(json.dumps(codec.state))
+    again = CeCodec(facts(), FakeLab(), saved)
+    assert "vanhanh" in users(again.shell("gbtt"))
+    assert again.check_login("vanhanh", "12345678")
+
+
+def test_passphrases_are_never_logged(lab, codec, gbtt):
+    secrets = ("Bi-mat 2024", "mat-khau-moi", "lab-codec-only", "12345678")
+    command(gbtt, f'{ADD} Username: vanhanh Passphrase: "Bi-mat 2024" Role: User '
+                  "YourPassphrase: lab-codec-only")
+    command(gbtt, "UserManagement User Passphrase Set Username: vanhanh NewPassphrase: mat-khau-moi "
+                  "YourPassphrase: lab-codec-only")
+    gbtt.feed(f"xCommand {ADD} Username: x Passphrase: 12345678 Role: Nobody")   # refused: not logged
+    logged = [detail for _, event, detail in lab.entries if event == "xCommand"]
+    assert logged == [
+        "UserManagement User Add Username: vanhanh Passphrase: <redacted> Role: User "
+        "YourPassphrase: <redacted>",
+        "UserManagement User Passphrase Set Username: vanhanh NewPassphrase: <redacted> "
+        "YourPassphrase: <redacted>"]
+    assert not any(secret in str(entry) for entry in lab.entries for secret in secrets)
+
+
+@pytest.mark.parametrize("line, logged", [
+    ('xCommand UserManagement User Add Username: a Passphrase: "x \\" y" Role: Admin',
+     "xCommand UserManagement User Add Username: a Passphrase: <redacted> Role: Admin"),
+    ("xcommand usermanagement user passphrase set username: a newpassphrase:abc yourpassphrase: d e",
+     "xcommand usermanagement user passphrase set username: a newpassphrase:<redacted> "
+     "yourpassphrase: <redacted>"),
+    ('xCommand UserManagement User Add Passphrase: "unterminated Role: Admin',
+     "xCommand UserManagement User Add Passphrase: <redacted>"),
+    ('xCommand UserManagement User Add Passphrase: abc | resultId="1"',
+     'xCommand UserManagement User Add Passphrase: <redacted> | resultId="1"'),
+    ("xCommand UserManagement User Passphrase Set Username: a",
+     "xCommand UserManagement User Passphrase Set Username: a"),
+    ('xConfiguration SystemUnit Name: "Passphrase"', 'xConfiguration SystemUnit Name: "Passphrase"'),
+])
+def test_redact(line, logged):
+    assert CeCodec.redact(line) == logged
 
 
 # -- calls ----------------------------------------------------------------------------------
