@@ -84,7 +84,7 @@ class CallbackModule(CallbackBase):
         totals = {state: sum(1 for h in hosts if h["state"] == state) for state in STATES}
         not_restored = sum(1 for h in hosts if h["state"] == "failed" and h["restored"] is False)
         parts = [f"{n} {state}" for state, n in totals.items() if n or state in ("in sync", "failed")]
-        line = f"{len(hosts)} devices: " + ", ".join(parts)
+        line = f"{len(hosts)} device{'s' if len(hosts) != 1 else ''}: " + ", ".join(parts)
         if not_restored:
             line += f" ({not_restored} NOT restored: check them)"
         self._display.banner("GBTT SUMMARY")

@@ -120,23 +120,27 @@ def test_no_secret_in_any_output_even_at_maximum_verbosity(lab, tmp_path):
 
 
 def test_drift_is_reported_and_repaired(lab, tmp_path):
-    host = codecs_of(lab, "quang-binh")[10]
-    limit = f"{host},localhost"
-    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", host)
+    host, refused = codecs_of(lab, "quang-binh")[10:12]
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", f"{host},{refused}")
     assert recap[host]["failed"] == 0
     lab.fault(host, "drift", "SystemUnit Name", "Phòng họp cũ")  # a person at the codec
+    lab.fault(refused, "refuse_login")
     report = tmp_path / "drift.json"
-    proc, recap = playbook(lab, tmp_path, "drift.yml", "--limit", limit, "-e", f"gbtt_drift_json={report}",
-                           "-e", f"gbtt_drift_markdown={tmp_path / 'drift.md'}", "-e", "gbtt_fail_on_drift=true")
+    drift = ("drift.yml", "-e", f"gbtt_drift_json={report}", "-e", f"gbtt_drift_markdown={tmp_path / 'drift.md'}",
+             "-e", "gbtt_fail_on_drift=true")
+    try:   # --limit names devices only: the report is written on the controller all the same
+        proc, recap = playbook(lab, tmp_path, *drift, "--limit", f"{host},{refused}")
+    finally:
+        lab.fault(refused, "clear")
     assert proc.returncode != 0 and "drift found (Art. 3.3" in proc.stdout
     doc = json.loads(report.read_text())
+    assert doc["counts"] == {"drift": 1, "failed": 1}
     entry = next(h for h in doc["hosts"] if h["host"] == host)
     assert entry["state"] == "drift" and "Phòng họp cũ" in entry["diff"]
     assert "## " + host + ": drift" in (tmp_path / "drift.md").read_text()
     proc, recap = playbook(lab, tmp_path, "site.yml", "--limit", host)
     assert recap[host]["changed"] == 1
-    proc, _ = playbook(lab, tmp_path, "drift.yml", "--limit", limit, "-e", f"gbtt_drift_json={report}",
-                       "-e", f"gbtt_drift_markdown={tmp_path / 'drift.md'}", "-e", "gbtt_fail_on_drift=true")
+    proc, _ = playbook(lab, tmp_path, *drift, "--limit", host)
     assert proc.returncode == 0 and json.loads(report.read_text())["counts"] == {"in sync": 1}
 
 
