@@ -24,10 +24,10 @@ BENCH_ARGS ?=
 # Folders yamllint checks (those that exist).
 YAML_DIRS := playbooks roles inventory molecule
 
-.PHONY: help setup quickstart test lint bench clean constraints
+.PHONY: help setup quickstart test lint bench bench-peers clean constraints
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  make \1\t/' | expand -t 20
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 20
 
 setup: $(STAMP) ## create .venv with the pinned dependencies and install requirements.yml
 	$(VENV_PATH) $(BIN)/ansible-galaxy collection install -r requirements.yml --offline
@@ -80,6 +80,21 @@ lint: setup ## yamllint and ansible-lint (production profile, offline)
 bench: setup ## inventory load figures (BENCH_ARGS=...; see bench/README.md)
 	$(VENV_PATH) $(BIN)/python bench/inventory_load.py $(BENCH_ARGS)
 
+# The peers of bench/deploy.py (~30-40 min against the lab; not part of `make bench`):
+# Nornir in .venv (the optional group "bench"), and bench/.venv-stock with the PyPI `ansible`
+# package (cisco.ios, ansible.netcommon) on the same ansible-core, plus gbtt for the template's
+# filters. Run it afterwards with `.venv/bin/python bench/deploy.py` (see bench/README.md).
+STOCK_VENV := bench/.venv-stock
+bench-peers: setup ## install the deploy benchmark's peers: Nornir, and the stock `ansible` in bench/.venv-stock
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	@if [ ! -x $(STOCK_VENV)/bin/python ]; then \
+	  base=$$($(BIN)/python -c 'import sys; print(getattr(sys, "_base_executable", sys.executable))'); \
+	  echo "creating $(STOCK_VENV) with $$base"; \
+	  "$$base" -m venv $(STOCK_VENV); \
+	fi
+	$(STOCK_VENV)/bin/python -m pip install --quiet -c constraints.txt --upgrade pip
+	$(STOCK_VENV)/bin/python -m pip install --quiet -c constraints.txt -r bench/stock/requirements.txt -e .
+
 # Re-resolve every pin from pyproject.toml in a throw-away venv (needs PyPI).
 constraints: ## rewrite constraints.txt after a change of pyproject.toml
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -88,7 +103,7 @@ constraints: ## rewrite constraints.txt after a change of pyproject.toml
 	done; [ -n "$$py" ] || { echo "error: no Python 3.11+" >&2; exit 1; }; \
 	"$$py" -m venv "$$tmp/venv"; \
 	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip; \
-	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev,bench]'; \
 	{ sed -n '/^#/p' constraints.txt; \
 	  "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable | grep -E '^pip=='; \
 	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable; } > "$$tmp/constraints.txt"; \

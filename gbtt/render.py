@@ -92,6 +92,13 @@ def environment(root: str = str(TEMPLATES)) -> jinja2.Environment:
     return env
 
 
+def precompile() -> None:
+    """Compile every device template into the shared environment's cache."""
+    env = environment()
+    for path in sorted(TEMPLATES.glob("*/*.j2")):
+        env.get_template(path.relative_to(TEMPLATES).as_posix())
+
+
 def template_name(device_class: str, platform: str) -> str:
     return f"{device_class}/{platform}.j2"
 

@@ -27,22 +27,22 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("backup_dir", "audit_log", "confirm_timeout", "backup_only"))
+    #: the options of plugins/modules/gbtt_deploy.py, checked here (types, unknown names): the
+    #: playbooks import the roles without their per-host argument-spec task
+    ARGUMENT_SPEC = {
+        "backup_dir": {"type": "path"},
+        "audit_log": {"type": "path"},
+        "confirm_timeout": {"type": "int", "default": 300},
+        "backup_only": {"type": "bool", "default": False},
+    }
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         if gbtt_deploy is None:
             raise AnsibleActionFail(f"the gbtt package is not importable ({_IMPORT_ERROR}); run 'make setup'")
-        args = self._task.args
-        unknown = set(args) - self._VALID_ARGS
-        if unknown:
-            raise AnsibleActionFail(f"unknown option(s) {', '.join(sorted(unknown))}; "
-                                    f"known: {', '.join(sorted(self._VALID_ARGS))}")
+        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
         host = task_vars["inventory_hostname"]
-        variables = {}
-        for name in gbtt_deploy.variable_names(task_vars.get("gbtt_province") or {}):
-            if name in task_vars:
-                variables[name] = self._templar.template(task_vars[name])
+        variables = gbtt_deploy.task_variables(task_vars, self._templar.template)
         if "gbtt_platform" not in variables:
             raise AnsibleActionFail(f"{host} is not a gbtt device (no gbtt_platform): use the gbtt inventory")
         if args.get("backup_only"):
@@ -52,7 +52,7 @@ class ActionModule(ActionBase):
         else:
             outcome = gbtt_deploy.deploy(
                 host, variables, check=bool(self._task.check_mode),
-                confirm_timeout=int(args.get("confirm_timeout", 300)),
+                confirm_timeout=args["confirm_timeout"],
                 backup_dir=Path(args["backup_dir"]) if args.get("backup_dir") else None,
                 audit_log=Path(args["audit_log"]) if args.get("audit_log") else None,
                 user=os.environ.get("GBTT_USER"))
