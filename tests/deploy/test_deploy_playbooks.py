@@ -63,6 +63,19 @@ def test_mcu_deploy_is_idempotent(lab, tmp_path):
     assert recap["quang-binh-mcu"]["changed"] == 0
 
 
+@pytest.mark.parametrize("strategy", ["linear", "free"])
+def test_the_builtin_strategies_deploy_the_same(lab, tmp_path, strategy):
+    """ansible.cfg's gbtt strategy runs device tasks on controller threads; Ansible's own
+    strategies (forked workers) give the same results."""
+    hosts = codecs_of(lab, "quang-binh")[12:14] if strategy == "linear" else codecs_of(lab, "quang-binh")[14:16]
+    env = {"ANSIBLE_STRATEGY": strategy}
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", ",".join(hosts), "--diff", env=env)
+    assert proc.returncode == 0 and all(recap[h]["changed"] == 1 for h in hosts), proc.stdout[-2000:]
+    assert "+xConfiguration Conference AutoAnswer Mute: On" in proc.stdout
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", ",".join(hosts), env=env)
+    assert proc.returncode == 0 and all(recap[h]["changed"] == 0 for h in hosts)
+
+
 def test_faults_fail_the_host_without_writing_and_the_run_goes_on(lab, tmp_path):
     refused, changed_key, fine = codecs_of(lab, "quang-binh")[4:7]
     lab.fault(refused, "refuse_login")

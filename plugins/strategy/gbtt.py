@@ -1,0 +1,114 @@
+"""Strategy ``gbtt``: Ansible's ``linear`` strategy, except that a task whose action is one of
+gbtt's device actions runs on a thread of the controller process instead of in a forked
+worker process.
+
+Why: a gbtt device task is an action plugin that does all of its work on the controller, in
+Python, through the gbtt drivers (it never transfers a module, never opens an Ansible
+connection).  Ansible forks a worker process per host and task; on this project's
+inventory the fork, the copy-on-write faults that follow it and the per-process start cost
+~50 ms of controller CPU per device, more than the device work itself (bench/README.md).  On a
+thread the same TaskExecutor runs the same action with the same task variables, and its result
+goes back through the same result queue, so callbacks, the recap, ``register``,
+``failed_when``, ``--check`` and ``--diff`` behave as with ``linear``.  Up to ``forks`` devices
+are worked on at once, as before: the threads take the workers' slots.
+
+Every other task (``debug``, ``assert``, modules, anything delegated or looping) is queued
+exactly as ``linear`` does it, in a forked worker.  Threaded: the actions in
+:data:`THREADED_ACTIONS`, when the task has no ``loop``/``with_*`` and no ``delegate_to``.
+
+Selected with ``strategy = gbtt`` in ansible.cfg (the project's default) or ``strategy: gbtt``
+on a play; ``strategy: linear`` on a play, or ``ANSIBLE_STRATEGY=linear``, turns it off.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from ansible._internal import _task
+from ansible._internal._errors import _error_utils
+from ansible.errors import AnsibleError
+from ansible.executor.task_executor import TaskExecutor
+from ansible.executor.task_result import _RawTaskResult
+from ansible.plugins import strategy as strategy_base
+from ansible.plugins.strategy.linear import StrategyModule as LinearStrategyModule
+from ansible.utils.display import Display
+
+DOCUMENTATION = r"""
+name: gbtt
+short_description: linear, with gbtt's device actions on controller threads instead of forked workers
+description:
+  - Ansible's C(linear) strategy: each task runs on every host before the next task starts.
+  - Tasks whose action is one of gbtt's device actions (C(gbtt_deploy)), without loop or
+    delegation, run on threads of the controller process, at most C(forks) at a time, instead of
+    in one forked worker process per host; results, callbacks and the recap are the same.
+  - Every other task is run as C(linear) runs it.
+author: gbtt developers
+"""
+
+display = Display()
+
+#: the actions that may run on a controller thread: action plugins of this project that work
+#: only on the controller, keep no state between runs and never prompt
+THREADED_ACTIONS = frozenset({"gbtt_deploy"})
+
+
+def _threadable(task) -> bool:
+    action = (task.action or "").rsplit(".", 1)[-1]
+    return (action in THREADED_ACTIONS and not task.loop and not task.loop_with
+            and not task.delegate_to)
+
+
+class ThreadWorker:
+    """What the strategy keeps in a worker slot (``start``, ``is_alive``, ``close``), running a
+    TaskExecutor on a thread: the constructor takes WorkerProcess's arguments."""
+
+    def __init__(self, *, final_q, task_vars, host, task, play_context, loader, variable_manager,
+                 shared_loader_obj, worker_id, cliargs):
+        self._final_q = final_q
+        self._task_vars = task_vars
+        self._host = host
+        # a worker process works on its own copy of the task (TaskExecutor post-validates it in
+        # place); a thread needs one of its own, the same object is queued for every host
+        self._task = task.copy()
+        self._play_context = play_context
+        self._loader = loader
+        self._variable_manager = variable_manager
+        self._shared_loader_obj = shared_loader_obj
+        self.worker_id = worker_id
+        self._thread = threading.Thread(target=self._run, name=f"gbtt-{host.name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def close(self) -> None:
+        """Nothing to release (a process slot would close its pipes here)."""
+
+    def _run(self) -> None:
+        task = self._task
+        try:
+            with _task.TaskContext(task):
+                result = TaskExecutor(self._host, task, self._task_vars, self._play_context, self._loader,
+                                      self._shared_loader_obj, self._final_q, self._variable_manager).run()
+        except BaseException as ex:  # noqa: BLE001 - reported as the host's result, like a worker's
+            try:
+                raise AnsibleError(f"gbtt strategy: the task failed on its thread: {ex}") from ex
+            except AnsibleError as wrapped:
+                result = _error_utils.result_dict_from_exception(wrapped)
+        self._final_q.send_task_result(_RawTaskResult(host=self._host, task=task, return_data=result,
+                                                      task_fields=task.dump_attrs()))
+
+
+class StrategyModule(LinearStrategyModule):
+    def _queue_task(self, host, task, task_vars, play_context):
+        if not _threadable(task):
+            return super()._queue_task(host, task, task_vars, play_context)
+        # the base class's slot logic, with a thread in the slot instead of a process
+        process_class = strategy_base.WorkerProcess
+        strategy_base.WorkerProcess = ThreadWorker
+        try:
+            return super()._queue_task(host, task, task_vars, play_context)
+        finally:
+            strategy_base.WorkerProcess = process_class
