@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from gbtt import render
@@ -68,6 +69,11 @@ class Outcome:
     restored: bool | None = None     # after a failed write: is the device back where it was?
     unreachable: bool = False
     checks: list = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _login() -> str:
+    return getpass.getuser()
 
 
 def connection_params(variables: dict) -> tuple[ConnectionParams, dict[str, str]]:
@@ -139,7 +145,7 @@ def deploy(host: str, variables: dict, *, check: bool = False, confirm_timeout: 
         return out
     digest = hashlib.sha256(intended.encode()).hexdigest()
     when = dt.datetime.now(dt.timezone.utc)
-    entry = {"when": when.isoformat(timespec="seconds"), "who": user or getpass.getuser(), "host": host,
+    entry = {"when": when.isoformat(timespec="seconds"), "who": user or _login(), "host": host,
              "intended_sha256": digest, "check": check}
     try:
         driver = driver_for(variables["gbtt_platform"])(host, params)

@@ -204,6 +204,37 @@ def _names_match(field_: str, name: str) -> bool:
     return False
 
 
+def _host_field(line: str) -> str:
+    fields = line.split()
+    return fields[1] if fields[0].startswith("@") and len(fields) > 1 else fields[0]
+
+
+_INDEX: dict[str, tuple[tuple[int, int], dict, list]] = {}
+
+
+def _known_hosts_index(path: str) -> tuple[dict[str, list[tuple[int, str]]], list[tuple[int, str]]]:
+    """A known_hosts file as (plain host name -> its numbered lines, every other line: hashed
+    names, patterns, markers), read again only when the file changes (size, mtime)."""
+    st = os.stat(path)
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _INDEX.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1], cached[2]
+    plain: dict[str, list[tuple[int, str]]] = {}
+    other: list[tuple[int, str]] = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh):
+            if not line.split() or line.startswith("#"):
+                continue
+            names = _host_field(line)
+            if names.startswith("|") or any(c in names for c in "*?!,") or line.startswith("@"):
+                other.append((number, line))
+            else:
+                plain.setdefault(names, []).append((number, line))
+    _INDEX[path] = (stamp, plain, other)
+    return plain, other
+
+
 class HostKeys:
     """The lines of a known_hosts file that concern one device, in a private temporary file for
     the life of a session.  paramiko parses every key of the file it is given (0.25 s of CPU
@@ -213,14 +244,12 @@ class HostKeys:
 
     def __init__(self, path: str, address: str, port: int | None):
         name = _known_host_names(address, port)
-        with open(path, encoding="utf-8") as fh:
-            lines = [line for line in fh
-                     if (fields := line.split()) and not line.startswith("#")
-                     and _names_match(fields[1] if fields[0].startswith("@") and len(fields) > 1
-                                      else fields[0], name)]
+        plain, other = _known_hosts_index(path)
+        lines = [(n, line) for n, line in other if _names_match(_host_field(line), name)]
+        lines = sorted([*plain.get(name, ()), *lines])
         fd, self.path = tempfile.mkstemp(prefix="gbtt-known-hosts-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines(lines)
+            fh.writelines(line for _, line in lines)
 
     def remove(self) -> None:
         try:
