@@ -147,8 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--limit: unknown host(s): {', '.join(sorted(unknown)[:5])}")
         hosts = {h: v for h, v in hosts.items() if h in limit}
     nr = make_nornir(hosts, args.workers)
-    if hasattr(gbtt_deploy, "preload_drivers"):
-        gbtt_deploy.preload_drivers()   # as the action plugin does, before the workers start
+    gbtt_deploy.preload_drivers()   # as the action plugin does, before the workers start
     loaded = time.perf_counter() - t0
     summary: dict = {"workers": args.workers, "inventory_s": round(loaded, 3), "classes": {}, "failed_hosts": {}}
     totals = {"hosts": 0, "changed": 0, "ok": 0, "failed": 0}

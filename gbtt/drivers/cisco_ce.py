@@ -820,6 +820,13 @@ class CeDriver(Driver):
             current.update(read_objects(kind, self._read(kind.list_command)))
         return current
 
+    def _current_objects(self) -> dict[tuple[str, str], dict[str, str]]:
+        """The objects as last read in this session (compare), else read now; an empty read
+        (no preset, no account yet) is a read too."""
+        if self._objects is None:
+            self._objects = self._read_objects(self._object_kinds())
+        return self._objects
+
     def _passphrase_always(self) -> bool:
         return str(self.params.extra.get("update_passphrase", "on_create")) == "always"
 
@@ -935,7 +942,7 @@ class CeDriver(Driver):
         running = self._running or self._read_running()
         lines = [f"xConfiguration {r.path}: {quote(r.value, r.kind)}" for _, r in self._owned(running)]
         if self._items:
-            current = self._objects or self._read_objects(self._object_kinds())
+            current = self._current_objects()
             for item in self._items:
                 fields = current.get(item.ident)
                 lines.append(self._object_line(item, fields, False) if fields is not None
@@ -947,7 +954,7 @@ class CeDriver(Driver):
         """Write what differs (``confirm_timeout`` is ignored: a codec has no revert timer)."""
         running = self._running or self._read_running()
         changes = self._changes(running)
-        current = (self._objects or self._read_objects(self._object_kinds())) if self._items else {}
+        current = self._current_objects() if self._items else {}
         plans = [(item, self._operations(item, current.get(item.ident))) for item in self._items
                  if not self._object_same(item, current.get(item.ident))]
         self._last_backup = {r.path.lower(): (r.path, r.value) for _, r in changes}
