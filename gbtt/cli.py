@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-i", "--inventory", default="inventory/hagiang")
     r.set_defaults(func=cmd_render)
 
+    from gbtt.approval_cli import add_parser as add_approval_parser
+    add_approval_parser(sub)
+
     from gbtt.lab.cli import add_parser as add_lab_parser
     add_lab_parser(sub)
     return p

@@ -13,8 +13,10 @@ import json
 from pathlib import Path
 
 
-def report(results: dict[str, dict], when: dt.datetime | None = None) -> dict:
-    """``results``: host -> the gbtt_deploy result of a check-mode run."""
+def report(results: dict[str, dict], when: dt.datetime | None = None, interconnects: list[dict] | None = None
+           ) -> dict:
+    """``results``: host -> the gbtt_deploy result of a check-mode run; ``interconnects``: the
+    ``state: report`` result of gbtt_interconnect (is each link up, may it be: Art. 4.2)."""
     when = when or dt.datetime.now(dt.timezone.utc)
     hosts = []
     for host in sorted(results):
@@ -29,7 +31,12 @@ def report(results: dict[str, dict], when: dt.datetime | None = None) -> dict:
     counts: dict[str, int] = {}
     for h in hosts:
         counts[h["state"]] = counts.get(h["state"], 0) + 1
-    return {"generated": when.isoformat(timespec="seconds"), "counts": counts, "hosts": hosts}
+    links = list(interconnects or [])
+    findings = sum(1 for x in links if x.get("finding"))
+    if findings:
+        counts["interconnect finding"] = findings
+    return {"generated": when.isoformat(timespec="seconds"), "counts": counts, "hosts": hosts,
+            "interconnects": links}
 
 
 def markdown(doc: dict) -> str:
@@ -38,6 +45,17 @@ def markdown(doc: dict) -> str:
              "nothing was written).", "",
              "| state | devices |", "| --- | ---: |",
              *[f"| {state} | {n} |" for state, n in sorted(doc["counts"].items())], ""]
+    links = doc.get("interconnects") or []
+    if links:
+        lines += ["## Interconnects (Art. 4.2)", "",
+                  "| interconnect | hub → spokes | up | approval | valid until | finding |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for x in links:
+            up = {True: "up", False: "down", None: "unknown: " + x.get("error", "")}[x["up"]]
+            approval = x["approval"] or ("none valid: " + x.get("reason", "") if not x["approved"] else "")
+            lines.append(f"| {x['interconnect']} | {x['hub']} → {', '.join(x['spokes'])} | {up} | {approval} | "
+                         f"{x.get('valid_until') or ''} | {x.get('finding') or ''} |")
+        lines.append("")
     for h in doc["hosts"]:
         if h["state"] == "in sync":
             continue

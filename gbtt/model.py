@@ -33,6 +33,7 @@ class Province:
     software_baselines: dict = field(default_factory=dict)
     expected_endpoints: dict = field(default_factory=dict)
     codec_accounts: tuple[dict, ...] = ()
+    approval_clock_skew_seconds: int = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +159,34 @@ class Approval:
     endpoints: tuple[str, ...] = ()
     meeting: str | None = None
     signature: str | None = None
+    interconnect: str | None = None
+    config_sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Interconnect:
+    """A cascade of MCUs: the hub system's MCU dials the MCU of each spoke system."""
+
+    id: str
+    hub: str
+    spokes: tuple[str, ...]
+    src: Src
+    name: str | None = None
+    bandwidth_kbps: int = 2000
+    purpose: str | None = None
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        return (self.hub, *self.spokes)
+
+
+@dataclass(frozen=True, slots=True)
+class Revocation:
+    approval: str
+    revoked: str
+    reason: str
+    src: Src
+    by: str | None = None
 
 
 @dataclass(slots=True)
@@ -172,6 +201,8 @@ class Registry:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     approvals: dict[str, Approval] = field(default_factory=dict)
+    interconnects: dict[str, Interconnect] = field(default_factory=dict)
+    revocations: list[Revocation] = field(default_factory=list)
 
     def devices(self):
         """Every device: per system its MCU, then each endpoint's codec and router."""
@@ -205,6 +236,7 @@ class Registry:
             "units": len(self.units),
             "contacts": len(self.contacts),
             "approvals": len(self.approvals),
+            "interconnects": len(self.interconnects),
         }
 
 
@@ -216,5 +248,5 @@ def _reduce(self: Any) -> tuple:
 
 
 for _cls in (Src, Province, Commune, District, Unit, Site, Device, Line, Endpoint, System, Contact, Approval,
-             Registry):
+             Interconnect, Revocation, Registry):
     _cls.__reduce__ = _reduce  # type: ignore[method-assign]

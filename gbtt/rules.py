@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Iterable, Iterator
 
 from gbtt import model as m
+from gbtt.approvals import moment, number_problem
 from gbtt.diagnostics import Diagnostic, error, warning
 from gbtt.schema import SCALES
 
@@ -22,7 +23,7 @@ def check(reg: m.Registry, invalid: Iterable[tuple[str, str]] = ()) -> list[Diag
     ctx = _Ctx(reg, set(invalid))
     out: list[Diagnostic] = []
     for fn in (_province, _units, _sites, _systems, _endpoints, _devices, _art1_counts, _districts_covered,
-               _contacts, _approvals, _staffing):
+               _contacts, _interconnects, _approvals, _revocations, _staffing):
         out.extend(fn(ctx))
     return out
 
@@ -338,20 +339,69 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+def _interconnects(c: _Ctx) -> Iterator[Diagnostic]:
+    reg = c.reg
+    pairs: dict[tuple[str, str], str] = {}
+    for link in reg.interconnects.values():
+        yield from c.ref("systems", link.hub, link.src.at("hub"), "hub system")
+        seen = {link.hub}
+        for i, sid in enumerate(link.spokes):
+            where = link.src.at("spokes", i)
+            if sid in seen:
+                yield error("duplicate id", f"interconnect {link.id!r} lists system {sid!r} twice "
+                            + ("(it is the hub)" if sid == link.hub else ""), "list each spoke once, not the hub",
+                            where)
+                continue
+            seen.add(sid)
+            yield from c.ref("systems", sid, where, "spoke system")
+            pair = (link.hub, sid)
+            if pair in pairs:
+                yield error("duplicate id", f"systems {link.hub!r} and {sid!r} are already linked by interconnect "
+                            f"{pairs[pair]!r}", "one interconnect per pair of systems: extend that one instead",
+                            where)
+            pairs[pair] = link.id
+            hub, spoke = reg.systems.get(link.hub), reg.systems.get(sid)
+            if hub and spoke and hub.mcu.address == spoke.mcu.address:
+                yield error("invalid value", f"systems {link.hub!r} and {sid!r} share one MCU: there is nothing to "
+                            "cascade", "remove the spoke", where)
+
+
 def _approvals(c: _Ctx) -> Iterator[Diagnostic]:
     reg = c.reg
+    tz = reg.province.timezone if reg.province else "Asia/Ho_Chi_Minh"
     for a in reg.approvals.values():
         yield from c.ref("units", a.authority, a.src.at("authority"), "approving authority")
-        dates = {}
-        for f in ("issued", "valid_from", "valid_until"):
-            d = _date(getattr(a, f))
-            if d is None:
-                yield error("invalid value", f"{getattr(a, f)!r} is not a calendar date", "write YYYY-MM-DD",
-                            a.src.at(f))
-            dates[f] = d
-        if dates["valid_from"] and dates["valid_until"] and dates["valid_until"] < dates["valid_from"]:
+        problem = number_problem(a.number)
+        if problem:
+            yield error("invalid value", problem, "copy the number from the signed document, typing it on a "
+                        "Vietnamese keyboard layout", a.src.at("number"))
+        if _date(a.issued) is None:
+            yield error("invalid value", f"{a.issued!r} is not a calendar date", "write YYYY-MM-DD", a.src.at("issued"))
+        window = {}
+        for f in ("valid_from", "valid_until"):
+            try:
+                window[f] = moment(getattr(a, f), tz, end=f == "valid_until")
+            except ValueError:
+                yield error("invalid value", f"{getattr(a, f)!r} is not a calendar date or time",
+                            "write YYYY-MM-DD or YYYY-MM-DDTHH:MM+07:00", a.src.at(f))
+        if len(window) == 2 and window["valid_until"] <= window["valid_from"]:
             yield error("invalid value", f"approval {a.id!r} ends ({a.valid_until}) before it starts ({a.valid_from})",
                         "correct the validity window", a.src.at("valid_until"))
+        if a.interconnect is not None:
+            link = reg.interconnects.get(a.interconnect)
+            if link is None:
+                yield warning("dangling reference", f"approval {a.id!r} is for interconnect {a.interconnect!r}, "
+                              "which the registry does not define", "it authorises nothing until that "
+                              "interconnect exists", a.src.at("interconnect"))
+            elif set(link.systems) != set(a.systems):
+                yield warning("approval mismatch", f"approval {a.id!r} covers systems {', '.join(a.systems)}, but "
+                              f"interconnect {link.id!r} links {', '.join(link.systems)}",
+                              "the interconnect job refuses it (Art. 4.2): ask for an approval of this link",
+                              a.src.at("systems"))
+            if a.config_sha256 is None:
+                yield warning("approval mismatch", f"approval {a.id!r} is not bound to a configuration "
+                              "(config_sha256)", "create it with `gbtt approval new`, which records the hash",
+                              a.src.at("interconnect"))
         if len(set(a.systems)) != len(a.systems):
             yield error("duplicate id", f"approval {a.id!r} lists a system twice", "list each system once",
                         a.src.at("systems"))
@@ -373,3 +423,16 @@ def _approvals(c: _Ctx) -> Iterator[Diagnostic]:
             elif ep.system not in a.systems:
                 yield error("invalid value", f"endpoint {eid!r} is in system {ep.system!r}, which this approval "
                             "does not list", "add the system or remove the endpoint", a.src.at("endpoints", i))
+
+
+def _revocations(c: _Ctx) -> Iterator[Diagnostic]:
+    tz = c.reg.province.timezone if c.reg.province else "Asia/Ho_Chi_Minh"
+    for r in c.reg.revocations:
+        if r.approval not in c.reg.approvals:
+            yield warning("dangling reference", f"revocation of approval {r.approval!r}, which the registry does "
+                          "not define", "keep it: a revocation is never undone", r.src.at("approval"))
+        try:
+            moment(r.revoked, tz)
+        except ValueError:
+            yield error("invalid value", f"{r.revoked!r} is not a calendar date or time",
+                        "write YYYY-MM-DD or YYYY-MM-DDTHH:MM+07:00", r.src.at("revoked"))

@@ -28,6 +28,11 @@ CIDR = {"type": "string", "pattern": rf"^{_OCTET}(\.{_OCTET}){{3}}/([0-9]|[12][0
 TEXT = {"type": "string", "minLength": 1}
 OPT_TEXT = {"type": ["string", "null"], "minLength": 1}
 DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "x-what": "a date (YYYY-MM-DD)"}
+#: a date (a whole day in the province's time zone) or a moment with its UTC offset
+MOMENT = {"type": "string",
+          "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2}))?$",
+          "x-what": "a date (YYYY-MM-DD) or a time with its offset (YYYY-MM-DDTHH:MM+07:00)"}
+SHA256 = {"type": "string", "pattern": r"^[0-9a-f]{64}$", "x-what": "a SHA-256 digest (64 hex digits)"}
 PLATFORMS = {
     "codec": ["cisco_ce"],
     "mcu": ["cisco_cms"],
@@ -57,6 +62,9 @@ SECTIONS: dict[str, dict] = {
         name=TEXT, slug=ID, as_of=TEXT, regulation=TEXT, approving_authority=ID,
         timezone={"type": "string", "pattern": r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)+$", "x-what": "an IANA time zone"},
         ntp_servers=_list_of(IPV4), management_network=CIDR,
+        approval_clock_skew_seconds={"type": "integer", "minimum": 0, "maximum": 3600,
+                                     "x-what": "seconds of clock skew allowed at the ends of an approval's "
+                                               "validity (at most 3600)"},
         software_baselines={"type": "object", "additionalProperties": TEXT,
                             "propertyNames": {"enum": sorted({p for v in PLATFORMS.values() for p in v})}},
         expected_endpoints=_obj([], provincial={"type": "integer", "minimum": 0},
@@ -112,11 +120,19 @@ SECTIONS: dict[str, dict] = {
         email={"type": ["string", "null"], "pattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "x-what": "an email address"},
         endpoints=_list_of(ID),
     )),
+    "interconnects": _list_of(_obj(
+        ["id", "hub", "spokes"], id=ID, name=OPT_TEXT, hub=ID,
+        spokes={**_list_of(ID), "minItems": 1},
+        bandwidth_kbps={"type": "integer", "minimum": 64, "maximum": 20000}, purpose=OPT_TEXT,
+    )),
     "approvals": _list_of(_obj(
         ["id", "number", "authority", "issued", "valid_from", "valid_until", "systems", "purpose"],
-        id=ID, number=TEXT, authority=ID, issued=DATE, valid_from=DATE, valid_until=DATE,
+        id=ID, number=TEXT, authority=ID, issued=DATE, valid_from=MOMENT, valid_until=MOMENT,
         systems={**_list_of(ID), "minItems": 2}, endpoints=_list_of(ID), purpose=TEXT, meeting=OPT_TEXT,
-        signature=OPT_TEXT,
+        interconnect=ID, config_sha256=SHA256, signature=OPT_TEXT,
+    )),
+    "revocations": _list_of(_obj(
+        ["approval", "revoked", "reason"], approval=ID, revoked=MOMENT, reason=TEXT, by=OPT_TEXT,
     )),
 }
 SECTION_NAMES = list(SECTIONS)

@@ -300,3 +300,16 @@ class Locator:
         if pos is None:
             return None, None
         return pos[0] + 1, pos[1] + 1
+
+
+def rt_dump(data: Any) -> str:
+    """Write round-trip data back in the registry's layout (2-space mappings, ``  - `` lists,
+    no re-wrapping, ``---`` first): an edit changes only the lines it touches."""
+    import io
+    y = _rt_yaml()
+    y.indent(mapping=2, sequence=4, offset=2)
+    y.width = 4096
+    y.explicit_start = True
+    out = io.StringIO()
+    y.dump(data, out)
+    return out.getvalue()

@@ -23,8 +23,14 @@ options:
   markdown:
     description: Where to write the Markdown report.
     type: path
+  interconnects:
+    description: The C(interconnects) returned by C(gbtt_interconnect) with C(state=report); an
+      interconnect that is up without a valid approval (expired, revoked, configuration changed),
+      or whose approval expires within 7 days, is a finding of the report.
+    type: list
+    elements: dict
   fail_on_drift:
-    description: Fail when any device drifted, failed or was unreachable.
+    description: Fail when any device drifted, failed or was unreachable, or an interconnect has a finding.
     type: bool
     default: false
 author: gbtt developers
