@@ -162,6 +162,30 @@ class Driver:
         """Checks after a change; all must pass before :meth:`confirm`."""
         return []
 
+    # -- call control (MCUs) ---------------------------------------------------------------
+    # What the interconnect job needs of an MCU to cascade meeting spaces; every MCU platform
+    # implements it.  ``space`` is the name of a meeting space gbtt owns on the MCU (in the
+    # driver's ownership scope); the dial string ``remote`` is what the MCU dials, e.g.
+    # ``gbtt-link-<id>@<address of the other MCU>``.
+
+    def call_up(self, space: str, remote: str, bandwidth_kbps: int) -> dict:
+        """Make sure ``space`` has its active call with a connected outgoing leg to ``remote``
+        (started and dialled at ``bandwidth_kbps`` as needed; a connected leg is left alone, a
+        failed one is dialled again).  Returns ``{"changed": bool, "leg": <call leg id>,
+        "state": "connected" | "disconnected", "reason": <why not connected> | None}``; a
+        space that does not exist is a :class:`ConfigError`."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no call control")
+
+    def calls(self, space: str) -> list[dict]:
+        """The legs of the active call of ``space``: ``[{"id", "remote", "direction"
+        ("incoming" | "outgoing"), "state", "reason" (None when connected), "bandwidth"
+        (kbit/s or None)}]``; [] when there is no call or no such space."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no call control")
+
+    def call_down(self, space: str) -> bool:
+        """End the active call of ``space`` (every leg hangs up); True when one was ended."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no call control")
+
 
 _REGISTRY: dict[str, str] = {
     "cisco_ce": "gbtt.drivers.cisco_ce:CeDriver",

@@ -13,8 +13,8 @@ retried); a refused, dropped or timed-out connection is a :class:`ConnectError`.
 
 Intended configuration
 ----------------------
-A YAML (or JSON) document with up to four lists; every object is keyed by its ``name``
-(outbound dial plan rules by their ``domain``), the other keys are the parameters of the CMS
+A YAML (or JSON) document with up to five lists; every object is keyed by its ``name``
+(dial plan rules by their ``domain``), the other keys are the parameters of the CMS
 API reference for that object, with their API names::
 
     callLegProfiles:
@@ -35,15 +35,20 @@ API reference for that object, with their API names::
       - domain: hagiang.gov.vn             # key
         sipProxy: 10.23.0.10
         priority: 10
+    inboundDialPlanRules:
+      - domain: 10.23.16.2                 # key: the domain of calls this MCU takes
+        resolveTocoSpaces: true            # spelt as in the API reference (small c)
 
 * Values: ``true``/``false`` for flags, numbers for numeric parameters, the documented words
   for enumerations; everything is checked locally by :meth:`CmsDriver.load_candidate`
   (unknown parameter, bad value, duplicate key, dangling reference → :class:`ConfigError`,
   before anything is written).  A parameter left out is unset on the MCU, except what the
   MCU sets itself: a coSpace's ``secret`` (generated with its ``callId``) is compared only
-  when the document gives it, and a dial plan rule's defaults (``priority 0``,
-  ``trunkType sip``, ``sipControlEncryption auto``, ``failureAction stop``,
-  ``scope global``, ``callRouting default``) apply when the document gives none.
+  when the document gives it, and a dial plan rule's defaults apply when the document gives
+  none: for an outbound rule ``priority 0``, ``trunkType sip``, ``sipControlEncryption
+  auto``, ``failureAction stop``, ``scope global``, ``callRouting default``; for an inbound
+  rule ``priority 0``, ``resolveToUsers``, ``resolveTocoSpaces`` and ``resolveToIvrs``
+  true, ``resolveToLyncConferences`` and ``resolveToLyncSimplejoin`` false.
 * References (``callLegProfile``, ``callProfile`` of a coSpace) name an object of the same
   document; a reference may also be the id (UUID) of an object that exists on the MCU, which
   is how :meth:`get_config` writes a reference to an object gbtt does not own.  Tenants,
@@ -53,9 +58,23 @@ API reference for that object, with their API names::
 * API actions (``requireCallId``, ``regenerateSecret``) are not settings and are refused.
 
 Ownership: gbtt owns an object whose key is in the document, or (call leg profiles,
-coSpaces) whose name starts with ``gbtt-`` — the name of everything gbtt creates.  It
+coSpaces) whose name is in the driver's scope — the names of everything gbtt creates.  It
 creates, updates and deletes only those; every other object on the MCU is left alone, and
-an owned ``gbtt-`` object missing from the document is deleted.  CMS call profiles have no
+an owned object missing from the document is deleted.  The scope is
+``ConnectionParams.extra["scope"]``:
+
+* none (the deploy of the MCU's own configuration): names starting with ``gbtt-`` except
+  ``gbtt-link-…``.  Those belong to the interconnect job: a deploy never changes or deletes
+  them, and a deploy document that names one is refused (:class:`ConfigError`).
+* ``link:<id>`` (the interconnect job, one link of MCUs): only ``gbtt-link-<id>`` and
+  ``gbtt-link-<id>--…``, with the call profiles their coSpaces use, and the dial plan rules its
+  document names.  Its document may name no other call leg profile, call profile or coSpace
+  (:class:`ConfigError`).  Tearing a link down is the empty document in its scope (its
+  objects are deleted) with ``absent: true`` for its dial plan rules.  The separator is a
+  double hyphen, which no id contains: link ``a`` never owns ``gbtt-link-a-b``, link
+  ``a-b``'s.
+
+CMS call profiles have no
 name: a call profile is gbtt's when a coSpace gbtt owns uses it, and the document's call
 profile names are matched to the MCU's profiles through the coSpaces that refer to them
 (so every call profile of the document must be used by a coSpace).  :meth:`get_config` names
@@ -74,16 +93,28 @@ parameters) and :class:`CommitError` says whether the MCU is back to its backup;
 of the first write is a :class:`ConfigError` (nothing changed).  After writing, the driver
 reads the objects back and checks them against the candidate.  :meth:`rollback` applies the
 backup taken by the last commit; CMS has no revert timer, so :meth:`confirm` does nothing.
+
+Call control
+------------
+:meth:`CmsDriver.call_up`, :meth:`CmsDriver.calls` and :meth:`CmsDriver.call_down` (the MCU
+interface of :class:`gbtt.drivers.base.Driver`) start, read and end the active call of a
+coSpace (by name) and its dial-outs, through ``/calls``, ``/calls/<id>/participants`` and
+``/callLegs``; lists are paged.  ``call_up`` and ``call_down`` act only on coSpaces of the
+driver's scope; ``calls`` reads any.  The interconnect job cascades MCUs with them: on the hub,
+``call_up("gbtt-link-<id>", "gbtt-link-<id>@<spoke address>", kbps)`` in scope ``link:<id>``,
+then ``calls("gbtt-link-<id>")`` on each MCU shows the outgoing and the incoming leg.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import time
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterator
 
 import requests
 import yaml
@@ -94,7 +125,10 @@ from gbtt.yamlio import YamlProblem, fast_load
 
 API_PREFIX = "/api/v1"
 PAGE_SIZE = 10            # what a CMS returns at most per list request: clients page
+DIAL_POLL_SECONDS = 0.5   # how often call_up reads a leg that is still ringing
 OWNED_PREFIX = "gbtt-"
+LINK_PREFIX = "gbtt-link-"  # the interconnect job's objects: gbtt-link-<link id>[--…]
+_LINK_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 # =========================================================================================
@@ -170,6 +204,12 @@ _OUTBOUND_RULE: dict[str, Param] = {
     "callRouting": _enum("default", "traversal"),
 }
 
+#: the incoming call matching rules; ``resolveTocoSpaces`` is spelt as in the API reference
+_INBOUND_RULE: dict[str, Param] = {
+    "domain": TEXT, "priority": INT, "resolveToUsers": BOOL, "resolveTocoSpaces": BOOL, "resolveToIvrs": BOOL,
+    "resolveToLyncConferences": BOOL, "resolveToLyncSimplejoin": BOOL, "tenant": _ref("tenants"),
+}
+
 #: API actions: accepted by the API but not settings, so not part of an intended state
 _ACTIONS = {"requireCallId": "give the coSpace a callId instead",
             "regenerateSecret": "give the coSpace a secret instead"}
@@ -197,11 +237,14 @@ SPECS: dict[str, Spec] = {s.collection: s for s in (
     Spec("outboundDialPlanRules", "outboundDialPlanRule", "domain", _OUTBOUND_RULE, by_prefix=False,
          defaults={"priority": "0", "trunkType": "sip", "sipControlEncryption": "auto", "failureAction": "stop",
                    "scope": "global", "callRouting": "default"}),
+    Spec("inboundDialPlanRules", "inboundDialPlanRule", "domain", _INBOUND_RULE, by_prefix=False,
+         defaults={"priority": "0", "resolveToUsers": "true", "resolveTocoSpaces": "true", "resolveToIvrs": "true",
+                   "resolveToLyncConferences": "false", "resolveToLyncSimplejoin": "false"}),
     Spec("coSpaces", "coSpace", "name", _COSPACE, managed=("secret",)),
 )}
 
 #: dependency order: what a coSpace refers to comes first
-ORDER = ("callLegProfiles", "callProfiles", "outboundDialPlanRules", "coSpaces")
+ORDER = ("callLegProfiles", "callProfiles", "outboundDialPlanRules", "inboundDialPlanRules", "coSpaces")
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -535,11 +578,52 @@ class CmsDriver(Driver):
 
     def __init__(self, host: str, params: ConnectionParams):
         super().__init__(host, params)
+        self._link = self._link_of(params.extra.get("scope"))
         self._session: requests.Session | None = None
         self._ca: str | None = None
         self._doc: Doc | None = None
         self._backup: tuple[Doc, dict[str, set[str]]] | None = None
         self._status: ET.Element | None = None
+
+    # -- ownership scope -------------------------------------------------------------------
+    def _link_of(self, scope: Any) -> str | None:
+        """The link id of a ``link:<id>`` scope; None for the deploy (no scope)."""
+        if scope is None:
+            return None
+        if isinstance(scope, str) and scope.startswith("link:") and _LINK_ID.match(scope[5:]):
+            return scope[5:]
+        raise ConfigError(self.host, f"scope {scope!r}: give none (a deploy) or 'link:<id>' (the interconnect job; "
+                                     "the id in lower-case letters, digits and hyphens)")
+
+    def _scope_label(self) -> str:
+        return "the deploy" if self._link is None else f"link:{self._link}"
+
+    def _owns_name(self, name: str) -> bool:
+        """Whether a named object (call leg profile, coSpace, call profile label) is this
+        scope's by its name: ``gbtt-…`` but not ``gbtt-link-…`` for the deploy;
+        ``gbtt-link-<id>`` and ``gbtt-link-<id>--…`` for the link ``<id>`` (ids have no
+        ``--``, so no link owns another's objects)."""
+        if self._link is None:
+            return name.startswith(OWNED_PREFIX) and not name.startswith(LINK_PREFIX)
+        mine = LINK_PREFIX + self._link
+        return name == mine or name.startswith(mine + "--")
+
+    def _check_scope(self, doc: Doc) -> None:
+        """A deploy document may not name the interconnect job's objects; a link's document
+        names only the link's own (dial plan rules, keyed by domain, are free in both)."""
+        for collection in ORDER:
+            if SPECS[collection].key != "name":
+                continue
+            for key in sorted(doc.keys()[collection]):
+                if self._link is None and key.startswith(LINK_PREFIX):
+                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r}: names starting with "
+                                                 f"{LINK_PREFIX!r} are reserved for the interconnect job (scope "
+                                                 "link:<id>); a deploy never touches them")
+                if self._link is not None and not self._owns_name(key):
+                    mine = LINK_PREFIX + self._link
+                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r} is not the link's: a "
+                                                 f"link:{self._link} document names only {mine} and {mine}--… objects "
+                                                 "(and dial plan rules)")
 
     # -- session ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -610,12 +694,13 @@ class CmsDriver(Driver):
         except ET.ParseError as exc:
             raise DriverError(self.host, f"{method} {path}: the answer is no XML ({exc})") from None
 
-    def _list(self, collection: str) -> list[ET.Element]:
-        """Every entry of a list, page by page (the MCU returns at most 10 per request)."""
+    def _list(self, path: str, query: dict[str, str] | None = None) -> list[ET.Element]:
+        """Every entry of a list (``query``: its filters), page by page (the MCU returns at most
+        10 per request)."""
         seen: dict[str, ET.Element] = {}
         offset = 0
         while True:
-            root = self._xml("GET", collection, {"offset": offset, "limit": PAGE_SIZE})
+            root = self._xml("GET", path, {**(query or {}), "offset": offset, "limit": PAGE_SIZE})
             page = list(root)
             for item in page:
                 seen.setdefault(item.get("id", ""), item)
@@ -666,12 +751,12 @@ class CmsDriver(Driver):
 
     def _read_state(self, owned: dict[str, set[str]], desired: Doc | None) -> _State:
         objects: dict[str, dict[str, _Object]] = {c: {} for c in ORDER}
-        for collection in ("callLegProfiles", "outboundDialPlanRules", "coSpaces"):
+        for collection in ("callLegProfiles", "outboundDialPlanRules", "inboundDialPlanRules", "coSpaces"):
             spec = SPECS[collection]
             found: dict[str, str] = {}
             for item in self._list(collection):
                 key = (item.findtext(spec.key) or "").strip()
-                if not key or not (key in owned[collection] or (spec.by_prefix and key.startswith(OWNED_PREFIX))):
+                if not key or not (key in owned[collection] or (spec.by_prefix and self._owns_name(key))):
                     continue
                 if key in found:
                     raise ConfigError(self.host, f"the MCU has two or more {collection} with {spec.key} {key!r}: "
@@ -719,6 +804,7 @@ class CmsDriver(Driver):
             doc = parse(intended)
         except _Invalid as exc:
             raise ConfigError(self.host, f"intended configuration: {exc}") from None
+        self._check_scope(doc)
         self._doc = doc
         self.candidate = intended
 
@@ -906,6 +992,137 @@ class CmsDriver(Driver):
             Check("call bridge activated", activated,
                   "activated" if activated else "the Call Bridge is not activated (check its licence)"),
         ]
+
+
+    # -- call control ----------------------------------------------------------------------
+    def call_up(self, space: str, remote: str, bandwidth_kbps: int) -> dict:
+        """Make sure the owned coSpace ``space`` has its active call with a connected outgoing
+        leg to ``remote``: the call is started if there is none (``POST /calls``), a connected
+        leg to ``remote`` is left alone (``changed`` False, no write), disconnected ones are
+        deleted and ``remote`` is dialled (``POST /calls/<id>/participants``, ``bandwidth`` in
+        bit/s).  A real MCU connects a leg after a while: the new leg is read until it is
+        connected or has failed, for up to the driver's timeout.  Returns ``{"changed", "leg"
+        (the call leg id), "state" ("connected" or "disconnected"), "reason" (why it is not
+        connected, else None)}``; a coSpace that does not exist, or is not this scope's, is a
+        ConfigError."""
+        if not isinstance(remote, str) or not remote.strip() or any(ch in remote for ch in "\r\n\0"):
+            raise ConfigError(self.host, f"call_up {space}: the remote party must be one line of text")
+        if isinstance(bandwidth_kbps, bool) or not isinstance(bandwidth_kbps, int) or bandwidth_kbps < 64:
+            raise ConfigError(self.host, f"call_up {space}: bandwidth_kbps must be a whole number of 64 or more")
+        remote = remote.strip()
+        with self._api(f"call_up {space} to {remote}"):
+            sid = self._space(space, owned=True)
+            if sid is None:
+                raise ConfigError(self.host, f"call_up: coSpace {space!r} does not exist on the MCU: deploy it first")
+            cid = next(iter(self._active_calls(sid)), None) or self._post("calls", {"coSpace": sid})
+            legs = [leg for leg in self._legs(cid)
+                    if leg["direction"] == "outgoing" and leg["remote"].casefold() == remote.casefold()]
+            for leg in legs:
+                if leg["state"] == "connected":
+                    return {"changed": False, "leg": leg["id"], "state": "connected", "reason": None}
+            for leg in legs:
+                self._delete(f"callLegs/{leg['id']}")
+            pid = self._post(f"calls/{cid}/participants", {"remoteParty": remote, "bandwidth": str(bandwidth_kbps * 1000)})
+            return {"changed": True, **self._dialled(pid)}
+
+    def calls(self, space: str) -> list[dict]:
+        """The call legs of the active call of the coSpace ``space`` (any coSpace: this only
+        reads): ``[{"id", "remote", "direction" ("incoming"/"outgoing"), "state", "reason"
+        (None when connected), "bandwidth" (kbit/s, None when not known)}]``; [] when the
+        coSpace has no active call or does not exist."""
+        with self._api(f"calls {space}"):
+            sid = self._space(space, owned=False)
+            return [] if sid is None else [leg for cid in self._active_calls(sid) for leg in self._legs(cid)]
+
+    def call_down(self, space: str) -> bool:
+        """End the active call of the owned coSpace ``space`` (``DELETE /calls/<id>``: every leg
+        hangs up).  True when a call was ended; False when there was none, or no such coSpace."""
+        with self._api(f"call_down {space}"):
+            sid = self._space(space, owned=True)
+            ended = False
+            for cid in self._active_calls(sid) if sid else []:
+                ended = self._delete(f"calls/{cid}") or ended
+            return ended
+
+    @contextmanager
+    def _api(self, what: str) -> Iterator[None]:
+        """API refusals during call control as driver errors: a refused write (HTTP 400) is a
+        ConfigError, anything else a DriverError."""
+        try:
+            yield
+        except _ApiFailure as exc:
+            kind = ConfigError if exc.status == 400 else DriverError
+            raise kind(self.host, redact(f"{what}: the MCU answered {exc}", [self.params.password])) from None
+
+    def _space(self, name: str, owned: bool) -> str | None:
+        """The id of the coSpace called ``name``, None when there is none.  ``owned``: it must be
+        this scope's (a ConfigError otherwise, before anything is read)."""
+        if owned and not self._owns_name(name):
+            raise ConfigError(self.host, f"coSpace {name!r} is not gbtt's in the scope of {self._scope_label()}: "
+                                         "gbtt controls only the calls of its own coSpaces")
+        found = [item.get("id", "").lower() for item in self._list("coSpaces", {"filter": name})
+                 if (item.findtext("name") or "").strip() == name]
+        if len(found) > 1:
+            raise ConfigError(self.host, f"the MCU has {len(found)} coSpaces named {name!r}: gbtt cannot tell which "
+                                         "is meant; remove the extra ones by hand")
+        return found[0] if found else None
+
+    def _active_calls(self, space_id: str) -> list[str]:
+        return [item.get("id", "").lower() for item in self._list("calls", {"coSpaceFilter": space_id})]
+
+    def _legs(self, cid: str) -> list[dict]:
+        legs = []
+        for item in self._list(f"calls/{cid}/callLegs"):
+            lid = item.get("id", "").lower()
+            try:
+                element = self._xml("GET", f"callLegs/{lid}")
+            except _ApiFailure as exc:
+                if exc.status == 404:            # hung up meanwhile
+                    continue
+                raise
+            legs.append(_leg(lid, element))
+        return legs
+
+    def _delete(self, path: str) -> bool:
+        """DELETE, True when it was there (a 404: gone meanwhile)."""
+        try:
+            self._request("DELETE", path)
+        except _ApiFailure as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def _dialled(self, pid: str) -> dict:
+        """``leg``, ``state`` and ``reason`` of the participant ``pid`` just dialled, once it is
+        connected or has failed (or the driver's timeout has passed)."""
+        deadline = time.monotonic() + self.params.timeout
+        while True:
+            try:
+                participant = self._xml("GET", f"participants/{pid}")
+            except _ApiFailure as exc:
+                if exc.status != 404:
+                    raise
+                return {"leg": pid, "state": "disconnected", "reason": "the MCU dropped the call leg"}
+            state = participant.findtext("status/state") or ""
+            if state in ("connected", "disconnected") or time.monotonic() >= deadline:
+                break
+            time.sleep(DIAL_POLL_SECONDS)
+        legs = self._list(f"participants/{pid}/callLegs")
+        leg = legs[0].get("id", pid).lower() if legs else pid
+        if state == "connected":
+            return {"leg": leg, "state": "connected", "reason": None}
+        reason = participant.findtext("status/reason") or f"not connected after {self.params.timeout} s ({state})"
+        return {"leg": leg, "state": "disconnected", "reason": reason}
+
+
+def _leg(lid: str, element: ET.Element) -> dict:
+    """A call leg as :meth:`CmsDriver.calls` gives it."""
+    bandwidth = (element.findtext("status/bandwidth") or "").strip()
+    return {"id": lid, "remote": (element.findtext("remoteParty") or "").strip(),
+            "direction": element.findtext("direction") or element.findtext("status/direction") or "outgoing",
+            "state": element.findtext("status/state") or "", "reason": element.findtext("status/reason") or None,
+            "bandwidth": int(bandwidth) // 1000 if bandwidth.isdigit() else None}
 
 
 def _show(name: str, value: str) -> str:

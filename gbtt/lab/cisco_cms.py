@@ -8,27 +8,55 @@ over HTTPS with basic auth; this module only turns an :class:`HttpRequest` into 
 What is simulated
 -----------------
 * Configuration objects with create (POST), read (GET), modify (PUT) and delete (DELETE):
-  ``coSpaces``, ``callLegProfiles``, ``callProfiles``, ``outboundDialPlanRules``, with the
-  parameters of the CMS API reference (2.x/3.x).  Parameters are form-encoded; values are
-  checked by type (``true|false``, numbers, the documented enumerations, references to other
-  objects).  PUT leaves omitted parameters alone and unsets a parameter given empty.
-* Active calls: ``POST /calls`` (``coSpace=…`` or ``name=…``) starts a call;
-  ``POST /calls/<id>/participants`` (or ``/callLegs``) with ``remoteParty=…`` dials out.  The
-  MCU looks the remote party up in the lab (``name@domain``, ``sip:`` URIs, IP addresses and
-  host names; the domain, then the user part); a codec found there gets
-  ``incoming_call(caller_uri, rate_kbps)`` and the participant is *connected*.  Otherwise the
-  participant stays listed as *disconnected* with a ``reason`` (``unknownDestination``,
-  ``incompatibleDestination``, ``callRejected``) — real CMS drops a failed leg; the lab keeps it
-  so that a playbook can see why.  DELETE of a participant, call leg or call (and of a coSpace
-  with a call) hangs up: the codec gets ``end_call(codec_call_id)``.  A participant and its one
-  SIP call leg share their id, as on a CMS.  A call profile's ``participantLimit`` is enforced.
-  The codec is offered ``bandwidth`` (bit/s) in kbit/s, 2000 when the request gives none.
-  Active calls are part of the state too, so they outlast ``gbtt lab down``/``up``.
+  ``coSpaces``, ``callLegProfiles``, ``callProfiles``, ``outboundDialPlanRules``,
+  ``inboundDialPlanRules``, with the parameters of the CMS API reference (2.x/3.x; the inbound
+  rules' ``resolveTocoSpaces`` is spelt with a small c, as there).  Parameters are
+  form-encoded; values are checked by type (``true|false``, numbers, the documented
+  enumerations, references to other objects).  PUT leaves omitted parameters alone and unsets a
+  parameter given empty.  A new inbound rule resolves to users, coSpaces and IVRs and not to
+  Lync unless the request says otherwise (the Web Admin's defaults).
+* Active calls: ``POST /calls`` (``coSpace=…`` or ``name=…``) starts a call (asking again for
+  a coSpace finds its one active call); ``POST /calls/<id>/participants`` (or ``/callLegs``)
+  with ``remoteParty=…`` dials out.  A participant and its one SIP call leg share their id, as
+  on a CMS.  A call profile's ``participantLimit`` is enforced.  Routing, by the outbound dial
+  plan as a Call Bridge does it: the remote party (``user@domain``, a ``sip:`` URI, an address
+  or a host name; ``;parameters`` and ``:port`` dropped) has a domain; the outbound rules whose
+  ``domain`` is exactly that (case-insensitive; wildcards are not simulated) are tried highest
+  ``priority`` first, the next one only after a failure of a rule with ``failureAction
+  continue``, and send the call to their ``sipProxy`` (or the domain), looked up in the lab by
+  address or host name.  Without a matching rule the MCU looks the remote party up directly
+  (the domain, then the user part), as the lab always did: that reaches a codec, but never
+  another Call Bridge (``unknownDestination``: a Call Bridge needs a dial plan rule for that).
+
+  - A codec gets ``incoming_call(caller_uri, rate_kbps)`` (the caller is the coSpace's URI at
+    this MCU's address, else the address; the rate is the leg's ``bandwidth`` in bit/s, 2000
+    kbit/s when the request gives none) and the participant is *connected*.
+  - Another lab MCU (a cascade) takes the call with its inbound dial plan
+    (:meth:`CmsMcu.incoming_cascade`): a rule for exactly the called domain with
+    ``resolveTocoSpaces`` true, and a coSpace whose ``uri``, ``secondaryUri`` or ``callId`` is
+    the user part.  The call joins that coSpace's active call (started for it if there is none,
+    with ``activeWhenEmpty`` false, so it ends with its last participant) as a connected leg
+    with direction *incoming*, remote party ``<caller coSpace uri>@<caller address>`` and the
+    caller's bandwidth.  Both legs keep the other's host and leg id.
+  - Otherwise the participant stays listed as *disconnected* with a ``reason``
+    (``unknownDestination``: nothing there, no inbound rule or no coSpace;
+    ``incompatibleDestination``: a router; ``callRejected``: the codec refused, or the other
+    MCU's participant limit is reached) — real CMS drops a failed leg; the lab keeps it so
+    that a playbook can see why.
+
+  Hanging up: DELETE of a participant, call leg or call (and of a coSpace with a call), and
+  the ``reboot`` fault, end the legs.  A codec gets ``end_call(codec_call_id)``; the other MCU
+  of a cascade loses its end too: an incoming leg there is removed (a CMS removes every leg
+  that ends), an outgoing one stays listed *disconnected* with reason ``remoteTeardown``.  A
+  call whose ``activeWhenEmpty`` is false ends when its last connected leg goes.  Every dial,
+  answer, refusal and hang-up is a ``dial`` entry of the lab's request log, on both MCUs.
+  Active calls are part of the state too (a cascade leg names its peer by host and leg id), so
+  they outlast ``gbtt lab down``/``up``.
 * Lists: ``offset``/``limit`` paging with ``total`` = every match; the server caps a page at
   :attr:`CmsMcu.page_limit` entries (10), like the real server's own limit, so clients must
   page.  ``filter`` (substring, case-insensitive) where the reference has it: coSpaces (name,
-  uri, secondaryUri, callId), outbound dial plan rules (domain), call legs (name, remote
-  party), participants (name, uri); plus ``callLegProfileFilter``, ``usageFilter``,
+  uri, secondaryUri, callId), outbound and inbound dial plan rules (domain), call legs (name,
+  remote party), participants (name, uri); plus ``callLegProfileFilter``, ``usageFilter``,
   ``coSpaceFilter`` and ``participantFilter``.
 * Errors as ``<failureDetails>`` with the reference's reason codes: ``…DoesNotExist`` (404 for
   the object in the URL, 400 for one referenced by a parameter), ``parameterError`` with
@@ -45,11 +73,15 @@ What is simulated
 
 What is not
 -----------
-Media, SIP signalling and dial plan routing (the outbound dial plan rules are stored but not
-used to route: the lab resolves the remote party directly), tenants, users, LDAP, access
-methods, coSpace members, call branding, IVRs, clustering, recording and streaming (flags
-only), CDRs and webhooks, the web admin pages and the MMP.  A codec hanging up on its side is
-not seen by the MCU.  Unknown parameters are refused (``parameterError``), also in query
+Media and SIP signalling (a cascade is one method call between the two simulators, and it
+connects or fails at once: no ringing), wildcard domains, ``localContactDomain``/``trunkType``/
+``sipControlEncryption`` and the rules' scope (stored only), call forwarding rules, the
+inbound rules' ``resolveToUsers``/``resolveToIvrs``/Lync targets (stored only), tenants, users,
+LDAP, access methods, coSpace members, passcodes on incoming calls, call branding, IVRs,
+clustering and distributed calls (each MCU of a cascade sees a plain SIP leg), recording and
+streaming (flags only), CDRs and webhooks, the web admin pages and the MMP.  A codec hanging
+up on its side is not seen by the MCU; a Call Bridge that dials itself fails
+(``unknownDestination``).  Unknown parameters are refused (``parameterError``), also in query
 strings, which a real CMS may silently ignore: the lab is stricter on purpose.
 """
 
@@ -162,6 +194,13 @@ _OUTBOUND_RULE_PARAMS: dict[str, Param] = {
     "tenant": _ref("tenants"), "callRouting": _enum("default", "traversal"),
 }
 
+#: the incoming call matching rules (``/inboundDialPlanRules``), spelt as in the API reference
+#: (``resolveTocoSpaces``, with a small c)
+_INBOUND_RULE_PARAMS: dict[str, Param] = {
+    "domain": TEXT, "priority": INT, "resolveToUsers": BOOL, "resolveTocoSpaces": BOOL, "resolveToIvrs": BOOL,
+    "resolveToLyncConferences": BOOL, "resolveToLyncSimplejoin": BOOL, "tenant": _ref("tenants"),
+}
+
 _CALL_SETTINGS: dict[str, Param] = {
     "locked": BOOL, "recording": BOOL, "streaming": BOOL, "allowAllMuteSelf": BOOL,
     "allowAllPresentationContribution": BOOL, "joinAudioMuteOverride": BOOL, "messageText": TEXT,
@@ -216,6 +255,11 @@ RESOURCES: dict[str, Resource] = {r.collection: r for r in (
              summary=("domain", "priority"), filter_fields=("domain",), required=("domain",),
              defaults={"priority": "0", "trunkType": "sip", "sipControlEncryption": "auto",
                        "failureAction": "stop", "scope": "global", "callRouting": "default"}),
+    Resource("inboundDialPlanRules", "inboundDialPlanRule", _INBOUND_RULE_PARAMS,
+             summary=("domain", "tenant"), filter_fields=("domain",), required=("domain",),
+             defaults={"priority": "0", "resolveToUsers": "true", "resolveTocoSpaces": "true",
+                       "resolveToIvrs": "true", "resolveToLyncConferences": "false",
+                       "resolveToLyncSimplejoin": "false"}),
 )}
 
 #: element names of the collections a parameter may refer to (some are not simulated, so
@@ -253,6 +297,31 @@ class ApiError(Exception):
     def __str__(self) -> str:
         details = " ".join(f'{k}="{v}"' for k, v in self.attributes.items())
         return f"{self.reason} {details}".strip()
+
+
+class _Refused(Exception):
+    """A Call Bridge turned an incoming cascade call down: ``reason`` is what the caller's leg
+    shows (``unknownDestination``, ``callRejected``), ``detail`` what the lab log says."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason} ({detail})")
+        self.reason = reason
+        self.detail = detail
+
+
+def _split_uri(uri: str) -> tuple[str, str]:
+    """``(user, host)`` of a dial string, as :meth:`Device.resolve` reads it: a ``sip:``,
+    ``sips:``, ``h323:`` or ``tel:`` scheme, ``;parameters`` and a ``:port`` are dropped; a
+    string without ``@`` is all host (``user`` is then "")."""
+    text = uri.strip()
+    scheme, colon, rest = text.partition(":")
+    if colon and scheme.lower() in ("sip", "sips", "h323", "tel"):
+        text = rest
+    user, _, host = text.split(";", 1)[0].rpartition("@")
+    bare, colon, port = host.rpartition(":")
+    if colon and port.isdigit() and ":" not in bare:   # host:port, not an IPv6 address
+        host = bare
+    return user, host
 
 
 def _document(root: ET.Element) -> str:
@@ -337,7 +406,8 @@ class CmsMcu(Device):
         }
 
     def reboot(self) -> None:
-        """Every active call ends (the codecs hang up); the configuration stays."""
+        """Every active call ends (the codecs hang up, the other end of each cascade sees its leg
+        go); the configuration stays."""
         for leg in self.state["participants"].values():
             self._hang_up(leg, "reboot")
         self.state["calls"].clear()
@@ -354,15 +424,15 @@ class CmsMcu(Device):
         * ``licence <feature> <status> [<expiry>]`` changes a licence (``activated``,
           ``grace``, ``expired``, ``noLicense``).
 
-        ``kind`` is ``coSpace``, ``callLegProfile``, ``callProfile`` or
-        ``outboundDialPlanRule``.  Raises ValueError on bad arguments.
+        ``kind`` is ``coSpace``, ``callLegProfile``, ``callProfile``,
+        ``outboundDialPlanRule`` or ``inboundDialPlanRule``.  Raises ValueError on bad arguments.
         """
         if len(args) >= 3 and args[0].lower() in ("licence", "license"):
             return self._drift_licence(args[1:])
         by_element = {r.element.lower(): r for r in RESOURCES.values()}
         res = by_element.get(args[0].lower()) if args else None
         if res is None or len(args) not in (3, 4) or (len(args) == 3 and args[2] != "delete"):
-            raise ValueError("drift: <coSpace|callLegProfile|callProfile|outboundDialPlanRule> "
+            raise ValueError("drift: <coSpace|callLegProfile|callProfile|outboundDialPlanRule|inboundDialPlanRule> "
                              "<id|name> <parameter> <value> | <kind> <id|name> delete | "
                              "licence <feature> <status> [<expiry>]")
         oid = self._select(res, args[1])
@@ -598,9 +668,16 @@ class CmsMcu(Device):
         if not space_id and not name:
             raise ApiError.parameter("coSpace", "required")
         if space_id:
-            for cid, call in self.state["calls"].items():
-                if call.get("coSpace") == space_id:
-                    return cid        # a coSpace has one active call; asking again finds it
+            existing = self._call_of(space_id)
+            if existing is not None:
+                return existing       # a coSpace has one active call; asking again finds it
+        return self._start_call(space_id, name, {k: v for k, v in values.items() if v != ""})
+
+    def _call_of(self, space_id: str) -> str | None:
+        """The active call of a coSpace, if it has one."""
+        return next((cid for cid, call in self.state["calls"].items() if call.get("coSpace") == space_id), None)
+
+    def _start_call(self, space_id: str, name: str, settings: dict[str, str]) -> str:
         cid = self._new_id()
         call: dict[str, Any] = {
             "name": name or self.state["coSpaces"][space_id].get("name", ""),
@@ -611,7 +688,7 @@ class CmsMcu(Device):
             "settings": {"locked": "false", "recording": "false", "streaming": "false",
                          "allowAllMuteSelf": "false", "allowAllPresentationContribution": "false",
                          "messagePosition": "middle", "messageDuration": "0", "activeWhenEmpty": "true",
-                         **{k: v for k, v in values.items() if v != ""}},
+                         **settings},
         }
         if space_id:
             call["coSpace"] = space_id
@@ -645,13 +722,38 @@ class CmsMcu(Device):
     def _legs_of(self, cid: str) -> list[dict[str, Any]]:
         return [leg for leg in self.state["participants"].values() if leg["call"] == cid]
 
+    def _drop_leg(self, pid: str) -> None:
+        """Remove a leg that is no longer connected; a call with ``activeWhenEmpty`` false (as a
+        call that an incoming cascade call started) ends with its last connected leg."""
+        cid = self.state["participants"].pop(pid)["call"]
+        self._end_if_empty(cid)
+
+    def _end_if_empty(self, cid: str) -> None:
+        call = self.state["calls"].get(cid)
+        if call is None or call["settings"].get("activeWhenEmpty") != "false":
+            return
+        if not any(leg["state"] == "connected" for leg in self._legs_of(cid)):
+            self._end_call(cid, "empty")
+            self.lab.log(self.facts.host, "dial", f"call {cid} ended: no participant left")
+
+    def _count_connected(self, cid: str) -> None:
+        """Keep the call's ``maxCallLegs`` and the MCU's ``callLegsMaxActive`` up to date."""
+        call = self.state["calls"][cid]
+        call["maxCallLegs"] = max(call["maxCallLegs"], sum(leg["state"] == "connected" for leg in self._legs_of(cid)))
+        active = sum(leg["state"] == "connected" for leg in self.state["participants"].values())
+        self._legs_max_active = max(self._legs_max_active, active)
+
+    def _limit_reached(self, space_id: str, cid: str | None) -> bool:
+        """Whether the coSpace's call profile admits no further connected participant to its
+        call ``cid`` (None: a call yet to start)."""
+        limit = self._participant_limit(space_id)
+        connected = sum(leg["state"] == "connected" for leg in self._legs_of(cid)) if cid else 0
+        return limit is not None and connected >= limit
+
     # -- participants and call legs -----------------------------------------------------
     def _add_participant(self, cid: str, form: dict[str, str]) -> str:
         values = self._check_form(form, _LEG_CREATE_PARAMS, required=("remoteParty",))
-        call = self.state["calls"][cid]
-        limit = self._participant_limit(call)
-        connected = [leg for leg in self._legs_of(cid) if leg["state"] == "connected"]
-        if limit is not None and len(connected) >= limit:
+        if self._limit_reached(self.state["calls"][cid].get("coSpace", ""), cid):
             raise ApiError(400, "participantLimitReached")
         remote = values.pop("remoteParty")
         bandwidth = int(values.pop("bandwidth", "") or DEFAULT_BANDWIDTH_BPS)
@@ -661,43 +763,126 @@ class CmsMcu(Device):
         _apply(leg, {"importance": values.pop("importance", "")}, _LEG_CREATE_PARAMS)
         _apply(leg["configuration"], {k: v for k, v in values.items() if k in _LEG_MODIFY_PARAMS},
                _LEG_MODIFY_PARAMS)
-        self._dial(cid, leg)
+        self._dial(cid, pid, leg)
         self.state["participants"][pid] = leg
         if leg["state"] == "connected":
-            call["maxCallLegs"] = max(call["maxCallLegs"], len(connected) + 1)
-            active = sum(1 for other in self.state["participants"].values() if other["state"] == "connected")
-            self._legs_max_active = max(self._legs_max_active, active)
+            self._count_connected(cid)
         return pid
 
-    def _participant_limit(self, call: dict[str, Any]) -> int | None:
-        space = self.state["coSpaces"].get(call.get("coSpace", ""), {})
+    def _participant_limit(self, space_id: str) -> int | None:
+        space = self.state["coSpaces"].get(space_id, {})
         profile = self.state["callProfiles"].get(space.get("callProfile", ""), {})
         return int(profile["participantLimit"]) if "participantLimit" in profile else None
 
-    def _dial(self, cid: str, leg: dict[str, Any]) -> None:
-        """Call the remote party: a lab codec rings and answers; anything else fails."""
+    def _dial(self, cid: str, pid: str, leg: dict[str, Any]) -> None:
+        """Call the remote party, through the outbound dial plan: the rules whose domain is the
+        remote party's (highest priority first; the next one only after a failure of a rule
+        with ``failureAction continue``) send the call to their ``sipProxy`` (or the domain
+        itself).  Without a rule the lab looks the remote party up directly, which reaches a
+        codec but never another Call Bridge.  A codec rings and answers, a Call Bridge matches
+        the call to a coSpace by its inbound dial plan; anything else fails."""
         remote = leg["remoteParty"]
-        target = self.resolve(remote)
-        if target is None:
+        user, domain = _split_uri(remote)
+        rules = sorted((rule for rule in self.state["outboundDialPlanRules"].values()
+                        if rule.get("domain", "").casefold() == domain.casefold()),
+                       key=lambda rule: -int(rule.get("priority", "0")))
+        reason = None
+        for rule in rules:
+            proxy = _split_uri(rule.get("sipProxy") or rule["domain"])[1]
+            reason = self._connect(cid, pid, leg, self.lab.device_by_address(proxy), user, domain)
+            if reason is None or rule.get("failureAction") != "continue":
+                break
+        if not rules:
+            target = self.resolve(remote)
+            if isinstance(target, CmsMcu):
+                reason = "unknownDestination"
+                self.lab.log(self.facts.host, "dial", f"{remote}: {reason}: {target.facts.host} is a Call Bridge, "
+                                                      f"reached only through an outbound dial plan rule for {domain}")
+            else:
+                reason = self._connect(cid, pid, leg, target, user, domain)
+        if reason is not None:
+            leg.update(state="disconnected", reason=reason)
+
+    def _connect(self, cid: str, pid: str, leg: dict[str, Any], target: Device | None, user: str,
+                 domain: str) -> str | None:
+        """Offer the call to ``target``: None when it answered (``leg`` is then connected),
+        else the reason the leg failed."""
+        remote = leg["remoteParty"]
+        rate_kbps = max(64, leg["bandwidth"] // 1000)
+        if isinstance(target, CmsMcu) and target is not self:
+            try:
+                peer_leg = target.incoming_cascade(user, domain, self._caller_uri(cid), self, pid, leg["bandwidth"])
+            except _Refused as refusal:
+                self.lab.log(self.facts.host, "dial", f"{remote}: {target.facts.host} refused: {refusal}")
+                return refusal.reason
+            leg.update(state="connected", connectedAt=time.time(), peerHost=target.facts.host, peerLeg=peer_leg,
+                       name=target.facts.name or target.facts.host)
+            self.lab.log(self.facts.host, "dial", f"{remote}: connected to {target.facts.host} "
+                                                  f"(cascade leg {peer_leg}, {rate_kbps} kbps)")
+            return None
+        if target is None or target is self:
             reason = "unknownDestination"
         elif not callable(getattr(target, "incoming_call", None)):
             reason = "incompatibleDestination"
         else:
-            rate_kbps = max(64, leg["bandwidth"] // 1000)
             try:
                 codec_call_id = target.incoming_call(self._caller_uri(cid), rate_kbps)
             except Exception as exc:        # the codec refused (busy, not registered, …)
-                reason = "callRejected"
                 self.lab.log(self.facts.host, "dial", f"{remote}: {target.facts.host} refused: {exc}")
-            else:
-                leg.update(state="connected", connectedAt=time.time(), codecHost=target.facts.host,
-                           codecCallId=codec_call_id, name=target.facts.name or target.facts.host)
-                self.lab.log(self.facts.host, "dial",
-                             f"{remote}: connected to {target.facts.host} (call {codec_call_id}, {rate_kbps} kbps)")
-                return
-        leg.update(state="disconnected", reason=reason)
-        if reason != "callRejected":
-            self.lab.log(self.facts.host, "dial", f"{remote}: {reason}")
+                return "callRejected"
+            leg.update(state="connected", connectedAt=time.time(), codecHost=target.facts.host,
+                       codecCallId=codec_call_id, name=target.facts.name or target.facts.host)
+            self.lab.log(self.facts.host, "dial",
+                         f"{remote}: connected to {target.facts.host} (call {codec_call_id}, {rate_kbps} kbps)")
+            return None
+        self.lab.log(self.facts.host, "dial", f"{remote}: {reason}")
+        return reason
+
+    def incoming_cascade(self, user: str, domain: str, caller_uri: str, caller: CmsMcu, caller_leg: str,
+                         bandwidth: int) -> str:
+        """Another lab Call Bridge calls ``user@domain`` here (the lab's SIP between MCUs).
+
+        An inbound dial plan rule for exactly ``domain`` with ``resolveTocoSpaces`` true, and a
+        coSpace whose ``uri``, ``secondaryUri`` or ``callId`` is ``user``, take the call: it
+        joins the coSpace's active call (started now if there is none, ending with its last
+        participant) as a connected *incoming* leg whose remote party is ``caller_uri``.
+        Returns the new leg's id; raises :class:`_Refused` (``unknownDestination`` without rule
+        or coSpace, ``callRejected`` when the call profile's participant limit is reached)."""
+        try:
+            space_id = self._resolve_inbound(user, domain)
+            cid = self._call_of(space_id)
+            if self._limit_reached(space_id, cid):
+                raise _Refused("callRejected", "participantLimitReached")
+        except _Refused as refusal:
+            self.lab.log(self.facts.host, "dial", f"incoming {caller_uri} to {user}@{domain}: {refusal}")
+            raise
+        if cid is None:
+            cid = self._start_call(space_id, "", {"activeWhenEmpty": "false"})
+        pid = self._new_id()
+        self.state["participants"][pid] = {
+            "call": cid, "remoteParty": caller_uri, "name": caller.facts.name or caller.facts.host,
+            "bandwidth": bandwidth, "configuration": {}, "direction": "incoming", "state": "connected",
+            "connectedAt": time.time(), "peerHost": caller.facts.host, "peerLeg": caller_leg}
+        self._count_connected(cid)
+        self.lab.log(self.facts.host, "dial", f"incoming {caller_uri} from {caller.facts.host} to {user}@{domain}: "
+                                              f"connected to coSpace {self.state['calls'][cid]['name']} "
+                                              f"(call {cid}, leg {pid})")
+        return pid
+
+    def _resolve_inbound(self, user: str, domain: str) -> str:
+        """The coSpace an incoming call to ``user@domain`` reaches, by the inbound dial plan."""
+        rules = [rule for rule in self.state["inboundDialPlanRules"].values()
+                 if rule.get("domain", "").casefold() == domain.casefold()]
+        if not rules:
+            raise _Refused("unknownDestination", f"no inbound dial plan rule for {domain}")
+        if not any(rule.get("resolveTocoSpaces") == "true" for rule in rules):
+            raise _Refused("unknownDestination", f"the inbound dial plan rule for {domain} does not resolve to coSpaces")
+        wanted = user.casefold()
+        for oid, space in self.state["coSpaces"].items():
+            if wanted and (wanted in (space.get("uri", "").casefold(), space.get("secondaryUri", "").casefold())
+                           or user == space.get("callId")):
+                return oid
+        raise _Refused("unknownDestination", f"no coSpace with the URI or call id {user!r}")
 
     def _caller_uri(self, cid: str) -> str:
         """Who the codec sees calling: the coSpace's URI at the MCU, else the MCU."""
@@ -706,19 +891,40 @@ class CmsMcu(Device):
         return f"{user}@{self.facts.address}" if user else self.facts.address
 
     def _hang_up(self, leg: dict[str, Any], why: str) -> None:
-        """End a connected leg: the codec gets ``end_call``; the leg is left disconnected."""
+        """End a connected leg: the codec gets ``end_call``, the Call Bridge at the other end of
+        a cascade loses its leg; the leg is left disconnected."""
         if leg.get("state") != "connected":
             return
         leg["state"] = "disconnected"
         leg["reason"] = "localTeardown"
         self._legs_completed += 1
-        codec = self.lab.device(leg["codecHost"])
-        try:
-            if codec is not None:
-                codec.end_call(leg["codecCallId"])
-        except Exception as exc:             # the codec had already hung up
-            self.lab.log(self.facts.host, "dial", f"{leg['remoteParty']}: end_call failed: {exc}")
+        if "peerHost" in leg:
+            peer = self.lab.device(leg["peerHost"])
+            if isinstance(peer, CmsMcu):
+                peer.peer_hung_up(leg["peerLeg"], self.facts.host)
+        elif "codecHost" in leg:
+            codec = self.lab.device(leg["codecHost"])
+            try:
+                if codec is not None:
+                    codec.end_call(leg["codecCallId"])
+            except Exception as exc:             # the codec had already hung up
+                self.lab.log(self.facts.host, "dial", f"{leg['remoteParty']}: end_call failed: {exc}")
         self.lab.log(self.facts.host, "dial", f"{leg['remoteParty']}: disconnected ({why})")
+
+    def peer_hung_up(self, pid: str, host: str) -> None:
+        """The Call Bridge ``host`` ended its end of the cascade leg ``pid``: an incoming leg is
+        removed (as a CMS removes every leg that ends), an outgoing one stays listed,
+        disconnected with reason ``remoteTeardown``, like a failed dial-out."""
+        leg = self.state["participants"].get(pid)
+        if leg is None or leg.get("peerHost") != host or leg["state"] != "connected":
+            return
+        leg.update(state="disconnected", reason="remoteTeardown")
+        self._legs_completed += 1
+        self.lab.log(self.facts.host, "dial", f"{leg['remoteParty']}: disconnected (remoteTeardown by {host})")
+        if leg.get("direction") == "incoming":
+            self._drop_leg(pid)
+        else:
+            self._end_if_empty(leg["call"])
 
     def _participants(self, method: str, rest: list[str], request: HttpRequest) -> HttpResponse:
         if not rest:
@@ -760,7 +966,7 @@ class CmsMcu(Device):
             _apply(leg["configuration"], values, params)
         else:
             self._hang_up(leg, "deleted")
-            del self.state["participants"][pid]
+            self._drop_leg(pid)
         return HttpResponse(200, "")
 
     def _list_legs(self, query: dict[str, str], ids: list[str], as_legs: bool) -> HttpResponse:
@@ -784,6 +990,7 @@ class CmsMcu(Device):
         """A call leg or a participant (the same connection, seen at two levels)."""
         leg = self.state["participants"][pid]
         connected = leg["state"] == "connected"
+        direction = leg.get("direction", "outgoing")
         element = ET.Element("callLeg" if as_leg else "participant", id=pid)
         _add(element, "name", self._display_name(leg))
         if as_leg:
@@ -794,7 +1001,7 @@ class CmsMcu(Device):
             return element
         if as_leg:
             _add(element, "type", "sip")
-            _add(element, "direction", "outgoing")
+            _add(element, "direction", direction)
             _add(element, "canMove", False)
             configuration = ET.SubElement(element, "configuration")
             _add_fields(configuration, leg["configuration"], leg["configuration"])
@@ -813,7 +1020,7 @@ class CmsMcu(Device):
         else:
             _add(status, "reason", leg["reason"])
         if as_leg:
-            _add(status, "direction", "outgoing")
+            _add(status, "direction", direction)
             _add(status, "groupId", pid)
             if connected:
                 _add(status, "bandwidth", leg["bandwidth"])

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.lab
 
 AUTH = ("gbtt-api", "lab-mcu-only")
 VX, HG = "vi-xuyen-mcu", "ha-giang-mcu"
-COLLECTIONS = ("callLegProfiles", "callProfiles", "outboundDialPlanRules", "coSpaces")
+COLLECTIONS = ("callLegProfiles", "callProfiles", "outboundDialPlanRules", "inboundDialPlanRules", "coSpaces")
 
 INTENDED = """\
 callLegProfiles:
@@ -48,7 +48,8 @@ coSpaces:
     callLegProfile: gbtt-huyen
 """
 
-EMPTY = "outboundDialPlanRules:\n  - {domain: vixuyen.hagiang.gov.vn, absent: true}\n"
+EMPTY = ("outboundDialPlanRules:\n  - {domain: vixuyen.hagiang.gov.vn, absent: true}\n"
+         "inboundDialPlanRules:\n  - {domain: vixuyen.hagiang.gov.vn, absent: true}\n")
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -276,6 +277,35 @@ def test_removing_an_owned_object_from_intended_deletes_it(lab, vx):
     assert snapshot(lab, vx) == {c: {} for c in COLLECTIONS}
 
 
+def test_inbound_dial_plan_rules_are_keyed_by_domain_with_the_mcus_defaults(lab, vx):
+    theirs = create(lab, vx, "inboundDialPlanRules", domain="khac.hagiang.gov.vn")
+    try:
+        check_inbound_rules(lab, vx, theirs)
+    finally:
+        api(lab, vx, "DELETE", f"inboundDialPlanRules/{theirs}")
+
+
+def check_inbound_rules(lab, vx: str, theirs: str) -> None:
+    intended = "inboundDialPlanRules:\n  - {domain: vixuyen.hagiang.gov.vn, resolveTocoSpaces: true}\n"
+    diff = deploy(lab, vx, intended)
+    assert "@@ inboundDialPlanRules domain=vixuyen.hagiang.gov.vn (new) @@" in diff and "+  resolveToIvrs: true" in diff
+    oid, rule = by_name(snapshot(lab, vx), "inboundDialPlanRules", "vixuyen.hagiang.gov.vn", key="domain")
+    assert (rule["resolveTocoSpaces"], rule["resolveToLyncConferences"], rule["priority"]) == ("true", "false", "0")
+    assert deploy(lab, vx, intended) == ""                   # the MCU's defaults are no difference
+    diff = deploy(lab, vx, intended.replace("}", ", resolveToUsers: false}"))
+    assert diff.splitlines()[2:] == ["@@ inboundDialPlanRules domain=vixuyen.hagiang.gov.vn @@", "-  resolveToUsers: true",
+                                     "+  resolveToUsers: false"]
+    with driver(lab, vx) as dev:
+        dev.load_candidate(intended)
+        config = dev.get_config()
+    assert "inboundDialPlanRules:\n- domain: vixuyen.hagiang.gov.vn\n" in config and "khac" not in config
+    deploy(lab, vx, "")                                       # a rule not named is neither changed nor deleted
+    assert fetch(lab, vx, "inboundDialPlanRules", oid)["resolveToUsers"] == "false"
+    diff = deploy(lab, vx, "inboundDialPlanRules:\n  - {domain: vixuyen.hagiang.gov.vn, absent: true}\n")
+    assert "@@ inboundDialPlanRules domain=vixuyen.hagiang.gov.vn (deleted) @@" in diff
+    assert listing(lab, vx, "inboundDialPlanRules") == [theirs]
+
+
 def test_objects_of_someone_else_are_never_touched(lab, hg):
     profile = create(lab, hg, "callLegProfiles", name="Hồ sơ chuẩn", defaultLayout="allEqual")
     space = create(lab, hg, "coSpaces", name="Phòng giao ban UBND", uri="ubnd.hagiang", callLegProfile=profile)
@@ -355,6 +385,8 @@ def check_paging(lab, hg: str, ids: list[str]) -> None:
     ("callLegProfiles:\n  - {name: gbtt-p, needsActivation: maybe}\n", "must be true or false"),
     ("cospaces: []\n", "unknown top-level key"),
     ("coSpaces: [\n", "not YAML"),
+    ("inboundDialPlanRules:\n  - {domain: x.vn, resolveToCoSpaces: true}\n", "did you mean 'resolveTocoSpaces'"),
+    ("coSpaces:\n  - {name: gbtt-link-1, uri: x}\n", "reserved for the interconnect job"),
 ])
 def test_a_bad_intended_is_refused_before_any_write(lab, intended, message):
     start = len(requests_logged(lab, VX))

@@ -72,3 +72,25 @@ def other_key(tmp: Path) -> Path:
     key = tmp / "impostor"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "impostor", "-f", str(key)], check=True)
     return key
+
+
+def mcu_variables(inv: Path) -> dict[str, dict]:
+    """The MCUs' variables as the action plugin sees them (bench/nornir_deploy.py reads the
+    inventory the same way for its Nornir peer); the lab's ports from $GBTT_LAB_*."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("gbtt_bench_nornir", ROOT / "bench" / "nornir_deploy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {h: v for h, v in module.load_hosts(inv).items() if v.get("gbtt_device_class") == "mcu"}
+
+
+def driver(variables: dict, link: str | None = None):
+    """An open CMS driver on one MCU (scope ``link:<link>`` when given)."""
+    from gbtt.deploy import connection_params
+    from gbtt.drivers.base import driver_for
+    params, _ = connection_params(variables)
+    if link:
+        params.extra["scope"] = f"link:{link}"
+    d = driver_for(variables["gbtt_platform"])("mcu", params)
+    d.open()
+    return d

@@ -123,7 +123,8 @@ def start_call(mcu: CmsMcu, **space: str) -> str:
 # =========================================================================================
 
 @pytest.mark.parametrize("collection", ["coSpaces", "callLegProfiles", "callProfiles",
-                                        "outboundDialPlanRules", "calls", "callLegs", "participants"])
+                                        "outboundDialPlanRules", "inboundDialPlanRules", "calls", "callLegs",
+                                        "participants"])
 def test_factory_state_has_no_objects(mcu, collection):
     root = get(mcu, collection)
     assert root.tag == collection
@@ -203,6 +204,7 @@ def test_delete_cospace(mcu):
 @pytest.mark.parametrize("collection, reason", [
     ("coSpaces", "coSpaceDoesNotExist"), ("callLegProfiles", "callLegProfileDoesNotExist"),
     ("callProfiles", "callProfileDoesNotExist"), ("outboundDialPlanRules", "outboundDialPlanRuleDoesNotExist"),
+    ("inboundDialPlanRules", "inboundDialPlanRuleDoesNotExist"),
     ("calls", "callDoesNotExist"), ("callLegs", "callLegDoesNotExist"),
     ("participants", "participantDoesNotExist")])
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
@@ -380,6 +382,35 @@ def test_outbound_dial_plan_rule_crud(mcu):
     assert get(mcu, "outboundDialPlanRules").get("total") == "1"
 
 
+def test_inbound_dial_plan_rule_crud(mcu):
+    reason = failure(api(mcu, "POST", "inboundDialPlanRules", {"resolveTocoSpaces": "true"}), 400)
+    assert reason.attrib == {"parameter": "domain", "error": "required"}
+    oid = create(mcu, "inboundDialPlanRules", domain=MCU_ADDRESS, resolveToUsers="False")
+    other = create(mcu, "inboundDialPlanRules", domain="dongvan.hagiang.gov.vn", priority="5",
+                   resolveToLyncSimplejoin="true")
+    rule = get(mcu, f"inboundDialPlanRules/{oid}")
+    assert [(c.tag, c.text) for c in rule] == [
+        ("domain", MCU_ADDRESS), ("priority", "0"), ("resolveToUsers", "false"), ("resolveTocoSpaces", "true"),
+        ("resolveToIvrs", "true"), ("resolveToLyncConferences", "false"), ("resolveToLyncSimplejoin", "false")]
+    listed = get(mcu, "inboundDialPlanRules")
+    assert ids(listed) == [oid, other] and [c.tag for c in listed[1]] == ["domain"]   # the list: domain, tenant
+    assert ids(get(mcu, "inboundDialPlanRules", filter="HAGIANG")) == [other]
+    # the reference spells it resolveTocoSpaces; the capital C of the brief is no parameter
+    reason = failure(api(mcu, "PUT", f"inboundDialPlanRules/{oid}", {"resolveToCoSpaces": "false"}), 400)
+    assert reason.attrib == {"parameter": "resolveToCoSpaces", "error": "unrecognised"}
+    for form in ({"resolveTocoSpaces": "yes"}, {"priority": "high"}, {"domain": ""}):
+        assert failure(api(mcu, "PUT", f"inboundDialPlanRules/{oid}", form), 400).get("error") == "invalidValue"
+    missing = "0b0d2a5e-3d6a-4a4e-9a57-3f1f4b6d8c11"
+    assert failure(api(mcu, "PUT", f"inboundDialPlanRules/{oid}", {"tenant": missing}), 400).tag == "tenantDoesNotExist"
+    api(mcu, "PUT", f"inboundDialPlanRules/{oid}", {"resolveTocoSpaces": "false", "priority": "7"})
+    rule = get(mcu, f"inboundDialPlanRules/{oid}")
+    assert (text(rule, "resolveTocoSpaces"), text(rule, "priority")) == ("false", "7")
+    assert mcu.drift(["inboundDialPlanRule", MCU_ADDRESS, "resolveTocoSpaces", "true"]) == \
+        f"inboundDialPlanRule {MCU_ADDRESS}: resolveTocoSpaces 'false' -> 'true'"
+    api(mcu, "DELETE", f"inboundDialPlanRules/{oid}")
+    assert ids(get(mcu, "inboundDialPlanRules")) == [other]
+
+
 # =========================================================================================
 # Calls and dial-out
 # =========================================================================================
@@ -538,6 +569,119 @@ def test_participant_filters(mcu):
     assert ids(get(mcu, "participants", filter="má lé")) == [second]
     assert ids(get(mcu, "callLegs", filter="lung-cu")) == [first]
     assert ids(get(mcu, "callLegs", participantFilter=first)) == [first]
+
+
+# =========================================================================================
+# Dial plan routing and cascades between two MCUs (the HTTPS side: tests/lab/test_cms_cascade.py)
+# =========================================================================================
+
+SPOKE_HOST, SPOKE_ADDRESS = "yen-minh-mcu", "10.23.14.2"
+
+
+@pytest.fixture
+def spoke(lab: FakeLab) -> CmsMcu:
+    """A second MCU that takes calls to its own address into the coSpace gbtt-link-ym."""
+    device = CmsMcu(Facts(host=SPOKE_HOST, platform="cisco_cms", device_class="mcu", address=SPOKE_ADDRESS,
+                          name="Hệ thống huyện Yên Minh"), lab)
+    lab.devices[SPOKE_HOST] = device
+    create(device, "inboundDialPlanRules", domain=SPOKE_ADDRESS)
+    create(device, "coSpaces", name="Liên kết", uri="gbtt-link-ym", secondaryUri="lienket", callId="5001")
+    return device
+
+
+def dial(mcu: CmsMcu, cid: str, remote: str, **form: str) -> tuple[str, ET.Element]:
+    pid = create(mcu, f"calls/{cid}/participants", remoteParty=remote, **form)
+    return pid, get(mcu, f"callLegs/{pid}")
+
+
+def state(leg: ET.Element) -> tuple[str, str | None]:
+    return leg.find("status/state").text, text(leg.find("status"), "reason")
+
+
+def test_outbound_rules_by_priority_and_failure_action(mcu, lab, spoke):
+    cid = start_call(mcu)
+    first = create(mcu, "outboundDialPlanRules", domain=SPOKE_ADDRESS.upper(), sipProxy="10.99.99.99",
+                   priority="10", failureAction="continue")
+    create(mcu, "outboundDialPlanRules", domain=SPOKE_ADDRESS, sipProxy=f"sip:{SPOKE_ADDRESS}:5061", priority="5")
+    create(mcu, "outboundDialPlanRules", domain="other.vn", sipProxy=SPOKE_ADDRESS, priority="20")
+    pid, leg = dial(mcu, cid, f"sip:GBTT-LINK-YM@{SPOKE_ADDRESS}:5060;transport=tls", bandwidth="768000")
+    assert state(leg) == ("connected", None) and text(leg, "direction") == "outgoing"
+    incoming = get(spoke, "callLegs")[0]
+    assert text(get(spoke, f"callLegs/{incoming.get('id')}"), "remoteParty") == f"giaoban.dongvan@{MCU_ADDRESS}"
+    assert ("dong-van-mcu", "dial", f"sip:GBTT-LINK-YM@{SPOKE_ADDRESS}:5060;transport=tls: unknownDestination") \
+        in lab.entries                                     # the first rule's proxy is nobody; it says continue
+    api(mcu, "PUT", f"outboundDialPlanRules/{first}", {"failureAction": "stop"})
+    assert state(dial(mcu, cid, f"lienket@{SPOKE_ADDRESS}")[1]) == ("disconnected", "unknownDestination")
+    api(mcu, "PUT", f"outboundDialPlanRules/{first}", {"priority": "1"})
+    assert state(dial(mcu, cid, f"5001@{SPOKE_ADDRESS}")[1]) == ("connected", None)   # by call id
+    assert text(get(spoke, "calls")[0], "name") == "Liên kết"
+    assert text(get(spoke, f"calls/{get(spoke, 'calls')[0].get('id')}"), "numCallLegs") == "2"
+
+
+def test_an_mcu_is_reached_only_through_a_rule(mcu, lab, spoke):
+    cid = start_call(mcu)
+    _, leg = dial(mcu, cid, f"gbtt-link-ym@{SPOKE_ADDRESS}")
+    assert state(leg) == ("disconnected", "unknownDestination")
+    assert any("reached only through an outbound dial plan rule" in detail for _, _, detail in lab.entries)
+    assert get(spoke, "calls").get("total") == "0"
+    create(mcu, "outboundDialPlanRules", domain=MCU_ADDRESS, sipProxy=MCU_ADDRESS)   # a rule back to itself
+    assert state(dial(mcu, cid, f"giaoban.dongvan@{MCU_ADDRESS}")[1]) == ("disconnected", "unknownDestination")
+
+
+def test_a_rule_decides_before_the_direct_lookup(mcu, lab):
+    cid = start_call(mcu)
+    create(mcu, "outboundDialPlanRules", domain="hagiang.gov.vn", sipProxy="10.23.13.12")   # Má Lé's codec
+    _, leg = dial(mcu, cid, "lung-cu-codec@hagiang.gov.vn")
+    assert state(leg) == ("connected", None) and text(leg, "name") == "UBND xã Má Lé"
+    assert not lab.devices["lung-cu-codec"].calls and len(lab.devices["ma-le-codec"].calls) == 1
+    create(mcu, "outboundDialPlanRules", domain="lung-cu-router", sipProxy="lung-cu-router")
+    assert state(dial(mcu, cid, "lung-cu-router")[1]) == ("disconnected", "incompatibleDestination")
+
+
+@pytest.mark.parametrize("change, remote, reason", [
+    (("inboundDialPlanRules", "delete"), "gbtt-link-ym", "unknownDestination"),
+    (("inboundDialPlanRules", {"resolveTocoSpaces": "false"}), "gbtt-link-ym", "unknownDestination"),
+    (("inboundDialPlanRules", {"domain": "yenminh.hagiang.gov.vn"}), "gbtt-link-ym", "unknownDestination"),
+    (None, "gbtt-link-khac", "unknownDestination"),
+    (("callProfiles", {"participantLimit": "0"}), "gbtt-link-ym", "callRejected"),
+])
+def test_the_called_mcu_refuses_without_rule_or_cospace(mcu, lab, spoke, change, remote, reason):
+    if change is not None:
+        collection, what = change
+        if collection == "callProfiles":
+            space = get(spoke, "coSpaces")[0].get("id")
+            api(spoke, "PUT", f"coSpaces/{space}", {"callProfile": create(spoke, "callProfiles", **what)})
+        else:
+            rule = get(spoke, collection)[0].get("id")
+            api(spoke, "DELETE" if what == "delete" else "PUT", f"{collection}/{rule}", what if what != "delete" else {})
+    create(mcu, "outboundDialPlanRules", domain=SPOKE_ADDRESS, sipProxy=SPOKE_ADDRESS)
+    _, leg = dial(mcu, start_call(mcu), f"{remote}@{SPOKE_ADDRESS}")
+    assert state(leg) == ("disconnected", reason)
+    assert get(spoke, "calls").get("total") == "0" and get(spoke, "callLegs").get("total") == "0"
+    assert any(host == SPOKE_HOST and detail.startswith(f"incoming giaoban.dongvan@{MCU_ADDRESS} to {remote}@")
+               and reason in detail for host, _, detail in lab.entries)
+
+
+def test_cascade_legs_survive_a_restart_and_hang_up_across(mcu, lab, spoke):
+    create(mcu, "outboundDialPlanRules", domain=SPOKE_ADDRESS, sipProxy=SPOKE_ADDRESS)
+    cid = start_call(mcu)
+    pid, _ = dial(mcu, cid, f"gbtt-link-ym@{SPOKE_ADDRESS}")
+    again = FakeLab(devices=dict(lab.devices))
+    for device in (mcu, spoke):
+        again.devices[device.facts.host] = CmsMcu(device.facts, again, json.loads(json.dumps(device.state)))
+    hub, other = again.devices[MCU_HOST], again.devices[SPOKE_HOST]
+    spoke_call = get(other, "calls")[0].get("id")
+    assert text(get(other, f"calls/{spoke_call}"), "activeWhenEmpty") == "false"
+    incoming = get(other, f"calls/{spoke_call}/participants")[0].get("id")
+    assert text(get(other, f"participants/{incoming}"), "name") == "Hệ thống huyện Đồng Văn"
+    api(other, "DELETE", f"participants/{incoming}")
+    assert state(get(hub, f"callLegs/{pid}")) == ("disconnected", "remoteTeardown")
+    assert get(other, "calls").get("total") == "0"                  # it came with the call, and took it along
+    assert text(get(hub, "system/status"), "callLegsCompleted") == "1"
+    api(hub, "PUT", f"calls/{cid}", {"activeWhenEmpty": "false"})  # the hub's call ends with its last leg
+    dial(hub, cid, f"gbtt-link-ym@{SPOKE_ADDRESS}")
+    other.reboot()
+    assert get(hub, "calls").get("total") == "0" and get(hub, "participants").get("total") == "0"
 
 
 # =========================================================================================
