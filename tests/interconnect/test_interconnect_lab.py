@@ -258,3 +258,23 @@ def test_teardown_needs_no_approval(mculab, inv, tmp_path):
     down = playbook(mculab, inv, tmp_path, "-e", f"interconnect={VX_LINK}", "-e", "state=absent")
     assert down.returncode == 0 and "changed=1" in down.stdout, down.stdout[-2000:]
     assert all(v == [] for v in legs(inv, VX_LINK).values())
+
+
+def test_a_cascade_that_does_not_come_up_is_rolled_back(mculab, inv, tmp_path):
+    """Vị Xuyên's MCU stops resolving calls to its coSpaces (changed out of band): the call
+    fails, the run ends it and rolls both MCUs back to where they were, and says so."""
+    kit.approval(inv, "qd-127")
+    variables = kit.mcu_variables(inv)
+    before = {h: link_objects(inv, h, VX_LINK) for h in (HUB, "vi-xuyen-mcu")}
+    mculab.fault("vi-xuyen-mcu", "drift", "inboundDialPlanRule", "10.23.16.2", "resolveTocoSpaces", "false")
+    try:
+        result = ic.build(inv, VX_LINK, variables.__getitem__, audit_log=tmp_path / "audit.log", verify_timeout=2)
+    finally:
+        mculab.fault("vi-xuyen-mcu", "drift", "inboundDialPlanRule", "10.23.16.2", "resolveTocoSpaces", "true")
+    assert result.failed and not result.refused
+    assert "did not come up" in result.message and "MCUs restored" in result.message
+    assert all(o.restored for o in result.mcus if o.changed)
+    assert {h: link_objects(inv, h, VX_LINK) for h in before} == before
+    assert all(v == [] for v in legs(inv, VX_LINK).values())
+    entry = [e for e in audit(tmp_path) if e["event"] == "interconnect"][-1]
+    assert entry["result"] == "failed" and all(m["restored"] for m in entry["mcus"])
