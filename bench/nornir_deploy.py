@@ -4,11 +4,9 @@
 What a Nornir user would write to deploy the province with gbtt's Python API instead of
 Ansible (issue 4's peer, run by ``bench/deploy.py``):
 
-* hosts and their variables from the same registry: :func:`gbtt.registry.load` and
-  :func:`gbtt.inventory.build` (what ``plugins/inventory/gbtt.py`` hands Ansible), each host's
-  group variables merged as Ansible merges them (:func:`gbtt.render.context`), plus the
-  inventory's ``group_vars/all/*.yml``, whose Jinja references (``"{{ lab_gbtt_codec_password
-  }}"``) are resolved here: only whole-value references to other variables are supported;
+* hosts and their variables from the same registry, as the action plugins see them
+  (:func:`gbtt.hostvars.load_hosts`: only whole-value references to other variables are
+  resolved in ``group_vars``);
 * one Nornir 3 task per host that calls :func:`gbtt.deploy.deploy` with the variables the
   ``gbtt_deploy`` action plugin passes (:func:`gbtt.deploy.task_variables`), the same backup
   folder, audit log and confirm timeout as the roles' defaults;
@@ -29,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -44,7 +41,7 @@ from nornir.plugins.runners import ThreadedRunner  # noqa: E402
 
 from gbtt import deploy as gbtt_deploy  # noqa: E402
 from gbtt import inventory as gbtt_inventory  # noqa: E402
-from gbtt import registry, render, yamlio  # noqa: E402
+from gbtt import hostvars  # noqa: E402
 
 #: site.yml's order: the path to the MCU, the MCU, then the codecs that register to it
 ORDER = ("routers", "mcus", "codecs")
@@ -52,49 +49,13 @@ ORDER = ("routers", "mcus", "codecs")
 BACKUP_DIR = ROOT / ".gbtt" / "backups"
 AUDIT_LOG = ROOT / ".gbtt" / "audit.log"
 CONFIRM_TIMEOUT = 300
-_REFERENCE = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
-
-
-def group_vars_all(inventory: Path) -> dict:
-    """``<inventory>/group_vars/all.yml`` or ``all/*.yml``, with ``"{{ name }}"`` resolved."""
-    folder = inventory / "group_vars"
-    files = sorted((folder / "all").glob("*.yml")) + sorted((folder / "all").glob("*.yaml"))
-    files += [f for f in (folder / "all.yml", folder / "all.yaml") if f.is_file()]
-    raw: dict = {}
-    for f in files:
-        data = yamlio.fast_load(f.read_text(encoding="utf-8"), str(f)) or {}
-        raw.update(data)
-
-    def resolve(name: str, seen: tuple[str, ...] = ()) -> object:
-        value = raw[name]
-        if isinstance(value, str) and "{{" in value:
-            ref = _REFERENCE.match(value.strip())
-            if not ref or ref.group(1) not in raw or ref.group(1) in seen:
-                raise SystemExit(f"{folder}: {name}: only '{{{{ other_variable }}}}' references are supported here")
-            return resolve(ref.group(1), (*seen, name))
-        return value
-
-    return {name: resolve(name) for name in raw}
 
 
 def load_hosts(inventory: Path) -> dict[str, dict]:
-    """Every host of the gbtt inventory source(s) under ``inventory`` with its variables, as
-    the action plugin would see them (group_vars/all < group variables < host variables)."""
-    common = group_vars_all(inventory)
-    hosts: dict[str, dict] = {}
-    for source in registry.find_sources(inventory):
-        result = registry.load(source)
-        if not result.ok:
-            raise SystemExit(f"invalid registry ({result.report.summary()}); run 'gbtt validate'")
-        lab = None
-        if source.lab is not None:
-            from gbtt.lab.settings import settings_for
-            lab = settings_for(source.config, source.lab)
-        data = gbtt_inventory.build(result.registry, lab)
-        for host in data.hostvars:
-            variables = {**common, **render.context(data, host)}
-            hosts[host] = gbtt_deploy.task_variables(variables, lambda value: value)   # resolved above
-    return hosts
+    try:
+        return hostvars.load_hosts(inventory)
+    except hostvars.HostVarsError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def make_nornir(hosts: dict[str, dict], workers: int) -> Nornir:

@@ -75,13 +75,9 @@ def other_key(tmp: Path) -> Path:
 
 
 def mcu_variables(inv: Path) -> dict[str, dict]:
-    """The MCUs' variables as the action plugin sees them (bench/nornir_deploy.py reads the
-    inventory the same way for its Nornir peer); the lab's ports from $GBTT_LAB_*."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("gbtt_bench_nornir", ROOT / "bench" / "nornir_deploy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {h: v for h, v in module.load_hosts(inv).items() if v.get("gbtt_device_class") == "mcu"}
+    """The MCUs' variables as the action plugin sees them; the lab's ports from $GBTT_LAB_*."""
+    from gbtt import hostvars
+    return {h: v for h, v in hostvars.load_hosts(inv).items() if v.get("gbtt_device_class") == "mcu"}
 
 
 def driver(variables: dict, link: str | None = None):
