@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gbtt.approval_cli import add_parser as add_approval_parser
     add_approval_parser(sub)
 
+    from gbtt.maintenance_cli import add_parser as add_maintenance_parser
+    add_maintenance_parser(sub)
+
     from gbtt.lab.cli import add_parser as add_lab_parser
     add_lab_parser(sub)
     return p

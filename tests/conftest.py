@@ -79,6 +79,22 @@ class Lab:
     def down(self) -> None:
         self.gbtt("down")
 
+    def host_variables(self, *hosts: str, inventory: Path = LAB_INVENTORY) -> dict[str, dict]:
+        """The variables of ``hosts`` as the playbooks see them, with this lab's ports and state
+        folder (gbtt.hostvars, under the lab's environment)."""
+        from gbtt import hostvars
+        saved = {k: os.environ.get(k) for k in self.env}
+        os.environ.update(self.env)
+        try:
+            every = hostvars.load_hosts(Path(inventory))
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        return {h: every[h] for h in hosts}
+
     def log_entries(self, host: str) -> list[dict]:
         import json
         import time

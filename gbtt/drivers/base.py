@@ -162,6 +162,22 @@ class Driver:
         """Checks after a change; all must pass before :meth:`confirm`."""
         return []
 
+    # -- maintenance checks (checks/*.yml) ------------------------------------------------
+    # What the declarative checks of the annual maintenance ask a device: each platform answers
+    # its own query kinds, read-only (a query that would change the device is refused with
+    # ConfigError).  The answer goes, as it is, to the check's judge (checks/judges/<module>.py).
+
+    def ask(self, query: dict) -> Any:
+        """Answer one read-only query of a check's ``ask:`` on an open session, e.g.
+        ``{"status": "Cameras"}`` (codec), ``{"show": "show ntp status"}`` (router),
+        ``{"get": "system/status"}`` (MCU).  :class:`ConfigError` for an unknown or writing query."""
+        raise NotImplementedError(f"{self.platform}: no maintenance queries")
+
+    def probe(self, query: dict) -> Any:
+        """Answer a query that needs no login and no open session (e.g. ``{"tls": true}``: the
+        certificate the device presents, read even when it does not verify)."""
+        raise NotImplementedError(f"{self.platform}: no probes")
+
     # -- call control (MCUs) ---------------------------------------------------------------
     # What the interconnect job needs of an MCU to cascade meeting spaces; every MCU platform
     # implements it.  ``space`` is the name of a meeting space gbtt owns on the MCU (in the

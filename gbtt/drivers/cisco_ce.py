@@ -86,6 +86,26 @@ values back:
 * after the writes, the owned settings are read back; a value that did not stick: restore,
   :class:`~gbtt.drivers.base.CommitError`.
 
+Maintenance queries
+-------------------
+:meth:`CeDriver.ask` answers the queries of the maintenance checks (``checks/*.yml``), reading
+only, over the same session:
+
+* ``{"status": "<xStatus path>"}`` (``"Cameras"``, ``"SIP"``, ``"Video Output Connector"``):
+  every leaf below the path, path -> value as the codec spells them, instance numbers included
+  (``{"Cameras Camera 1 Connected": "True", "Cameras Camera 1 Model": "Quad Camera", …}``);
+  ``{}`` for a node with no instance now (``Call`` when idle).
+* ``{"command": "<xCommand> [Param: value …]"}`` for the read-only commands of
+  :data:`READ_COMMANDS` (``CallHistory Get``, ``Camera Preset List``, ``Peripherals List``,
+  ``UserManagement User List``): the fields of its result, path -> value
+  (``{"Entry 0 CallHistoryId": "12", "Entry 0 Audio Incoming PacketLossPercent": "0.40", …}``).
+
+Anything else (another command, a path that is no path, a second line) is a
+:class:`~gbtt.drivers.base.ConfigError` before anything is sent; a path or parameter the codec
+refuses is a :class:`~gbtt.drivers.base.DriverError` with its reason.  :meth:`CeDriver.get_facts`
+gives ``os_version`` as the baselines write it (``ce11.17.1.5``, without the build suffix some
+releases report) and ``uptime`` in seconds (``xStatus SystemUnit Uptime``).
+
 Secrets never reach a diff or an error: the value of a path containing ``Password``,
 ``Passphrase`` or ``Secret``, every account passphrase, and any value equal to
 ``params.password`` or to one of ``params.extra["secrets"]``, is shown as ``<redacted>``.
@@ -99,7 +119,7 @@ import re
 import socket
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError,
                                ConnectError, ConnectionParams, Driver, DriverError, HostKeys,
@@ -112,6 +132,14 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*|\d+")
 _BARE_OK = re.compile(r'^[^\s"\\|]+$')
 _DOCUMENT_START = re.compile(r"(?m)^\{")
 _TERMINAL_END = re.compile(r"(?m)^(OK|ERROR|Command not recognized\.)[ \t]*$")
+_VERSION = re.compile(r"(?i)\s*(ce\d+(?:\.\d+){1,3})")
+_STATUS_PATH = re.compile(r"[A-Za-z][A-Za-z0-9]*(?: (?:[A-Za-z][A-Za-z0-9]*|\d+))*")
+_COMMAND_QUERY = re.compile(
+    r'(?i:xcommand\s+)?(?P<path>[A-Za-z]+(?:\s+[A-Za-z]+)*)'
+    r'(?P<params>(?:\s+[A-Za-z]+:\s*(?:"(?:[^"\\]|\\.)*"|[^\s"|]+))*)\s*')
+#: the xCommands :meth:`CeDriver.ask` runs: they read, never change anything
+READ_COMMANDS = ("CallHistory Get", "Camera Preset List", "Peripherals List",
+                 "UserManagement User List")
 
 
 # -- the intended-config format -------------------------------------------------------------
@@ -221,28 +249,41 @@ class Running:
     kind: str        # int, string, literal or "" (unknown value space)
 
 
+def leaves(node: Any, tokens: tuple[str, ...] = ()) -> Iterator[tuple[str, dict]]:
+    """The leaves of a JSON reply, in order: (path, leaf object).  A leaf is an object with a
+    ``Value`` and nothing nested (``{"valueSpaceRef": …, "Value": "60"}``); an instance array
+    puts the instance's ``id`` in the path (``Cameras Camera 1 Connected``); attributes
+    (``id``, ``status``, ``valueSpaceRef``, ``ResultId``) are no leaves."""
+    if isinstance(node, dict):
+        if "Value" in node and not any(isinstance(v, (dict, list)) for v in node.values()):
+            yield " ".join(tokens), node
+            return
+        for key, child in node.items():
+            yield from leaves(child, (*tokens, key))
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict):
+                yield from leaves(item, (*tokens, str(item["id"])) if "id" in item else tokens)
+
+
 def flatten_configuration(doc: Any) -> dict[str, Running]:
     """``{"Configuration": …}`` (the codec's JSON) -> lower-cased path -> :class:`Running`."""
-    out: dict[str, Running] = {}
+    root = doc.get("Configuration", {}) if isinstance(doc, dict) else {}
+    return {path.lower(): Running(path, str(leaf["Value"]), _kind(str(leaf.get("valueSpaceRef", ""))))
+            for path, leaf in leaves(root)}
 
-    def walk(node: Any, tokens: list[str]) -> None:
-        if isinstance(node, dict):
-            if "Value" in node and not any(isinstance(v, (dict, list)) for v in node.values()):
-                path = " ".join(tokens)
-                out[path.lower()] = Running(path, str(node["Value"]),
-                                            _kind(str(node.get("valueSpaceRef", ""))))
-                return
-            for key, child in node.items():
-                if key in ("id", "valueSpaceRef", "ResultId"):
-                    continue
-                walk(child, [*tokens, key])
-        elif isinstance(node, list):
-            for item in node:
-                if isinstance(item, dict):
-                    walk(item, [*tokens, str(item.get("id", ""))] if "id" in item else tokens)
 
-    walk(doc.get("Configuration", {}) if isinstance(doc, dict) else {}, [])
-    return out
+def flatten_values(node: Any) -> dict[str, str]:
+    """A JSON reply (below its root) -> path -> value: ``{"Cameras Camera 1 Connected":
+    "True", …}``."""
+    return {path: str(leaf["Value"]) for path, leaf in leaves(node)}
+
+
+def software_version(raw: str) -> str:
+    """The release of ``xStatus SystemUnit Software Version`` as the baselines write it:
+    ``ce11.17.1.5`` of ``"ce11.17.1.5 2b9c0f5f8c4"`` (a build suffix); anything else as it is."""
+    m = _VERSION.match(raw)
+    return m[1].lower() if m else raw.strip()
 
 
 def _leaf(doc: Any, *keys: str) -> str:
@@ -752,10 +793,36 @@ class CeDriver(Driver):
             "model": _leaf(status, *unit, "ProductId"),
             "product_platform": _leaf(status, *unit, "ProductPlatform"),
             "serial_number": _leaf(status, *unit, "Hardware", "Module", "SerialNumber"),
-            "os_version": _leaf(status, *unit, "Software", "Version"),
+            "os_version": software_version(_leaf(status, *unit, "Software", "Version")),
+            "software_version": _leaf(status, *unit, "Software", "Version"),
             "software_display": _leaf(status, *unit, "Software", "DisplayName"),
             "uptime": int(uptime) if uptime.isdigit() else -1,
         }
+
+    def ask(self, query: dict) -> dict[str, str]:
+        """A maintenance query (see "Maintenance queries" in the module docstring): path ->
+        value of what the codec answers; :class:`ConfigError` for anything else."""
+        if not isinstance(query, dict) or len(query) != 1:
+            raise ConfigError(self.host, f"a codec query is one of status, command: {query!r}")
+        (kind, text), = query.items()
+        text = str(text).strip()
+        if kind == "status":
+            path = " ".join(text.split()[1:] if text.lower().startswith("xstatus ") else text.split())
+            if not text.isprintable() or not _STATUS_PATH.fullmatch(path):
+                raise ConfigError(self.host, f"{{status: {text!r}}}: not an xStatus path "
+                                             "(words and instance numbers, e.g. 'Cameras Camera 1')")
+            return flatten_values(self._read(f"xStatus {path}").get("Status", {}))
+        if kind == "command":
+            m = _COMMAND_QUERY.fullmatch(text) if text.isprintable() else None
+            path = " ".join(m["path"].split()).lower() if m else ""
+            allowed = {c.lower(): c for c in READ_COMMANDS}
+            if path not in allowed:
+                raise ConfigError(self.host, f"{{command: {text!r}}}: only these read-only xCommands "
+                                             f"are asked: {', '.join(READ_COMMANDS)}")
+            reply = self._read(f"xCommand {allowed[path]}{m['params']}")
+            results = list((reply.get("CommandResponse") or {}).values())
+            return flatten_values(results[0] if results else {})
+        raise ConfigError(self.host, f"unknown codec query {kind!r}: status or command")
 
     def get_config(self) -> str:
         running = self._read_running()

@@ -94,6 +94,22 @@ of the first write is a :class:`ConfigError` (nothing changed).  After writing, 
 reads the objects back and checks them against the candidate.  :meth:`rollback` applies the
 backup taken by the last commit; CMS has no revert timer, so :meth:`confirm` does nothing.
 
+Maintenance
+-----------
+What the annual maintenance checks (``checks/*.yml``) ask an MCU, read-only:
+
+* :meth:`CmsDriver.ask` ``{"get": "system/status"}``: one GET under ``/api/v1`` on the open
+  session, the XML answer as a plain dict (:func:`plain`): ``{"softwareVersion": "3.9.2",
+  "uptimeSeconds": "86400", "callLegsActive": "3", …}``, ``{"features": {"callBridge":
+  {"status": "activated", "expiry": "2030-Dec-31"}, …}}`` for ``system/licensing``.  Only GET,
+  only a plain path (no ``..``, no host) with the API's documented list parameters; anything
+  else is a :class:`ConfigError` before a request is sent.
+* :meth:`CmsDriver.probe` ``{"tls": true}``: the certificate the MCU presents (subject,
+  issuer, validity, days left, whether it verifies against the CA bundle), read from a TLS
+  handshake alone: no credentials, no request, and also when it does not verify.
+* :meth:`CmsDriver.get_facts` (``{facts: true}``): ``os_version`` is ``softwareVersion``,
+  ``uptime`` is ``uptimeSeconds`` in seconds.
+
 Call control
 ------------
 :meth:`CmsDriver.call_up`, :meth:`CmsDriver.calls` and :meth:`CmsDriver.call_down` (the MCU
@@ -107,17 +123,23 @@ then ``calls("gbtt-link-<id>")`` on each MCU shows the outgoing and the incoming
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
+import socket
+import ssl
 import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
+from urllib.parse import parse_qsl
 
 import requests
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError, ConnectError,
                                ConnectionParams, Driver, DriverError, TrustError, redact)
@@ -672,8 +694,9 @@ class CmsDriver(Driver):
         except requests.exceptions.SSLError as exc:
             text = str(exc)
             if re.search(r"(?i)certificate|verify|hostname", text):
+                why = re.search(r"certificate verify failed: (.*?) \(_ssl\.c:\d+\)", text)
                 raise TrustError(self.host, f"the MCU's TLS certificate does not verify against {self._ca}: "
-                                            f"{_short(text)}; nothing was sent") from None
+                                            f"{why.group(1) if why else _short(text)}; nothing was sent") from None
             raise ConnectError(self.host, f"TLS failed: {_short(text)}") from None
         except requests.exceptions.Timeout:
             raise ConnectError(self.host, f"{method} {path}: no answer within {self.params.timeout} s") from None
@@ -724,7 +747,7 @@ class CmsDriver(Driver):
     def get_facts(self) -> dict:
         status = self._xml("GET", "system/status")
         self._status = status
-        uptime = status.findtext("uptimeSeconds") or ""
+        uptime = (status.findtext("uptimeSeconds") or "").strip()
         host_id = status.findtext("hostId") or ""
         version = status.findtext("softwareVersion") or ""
         return {
@@ -735,7 +758,7 @@ class CmsDriver(Driver):
             "serial_number": host_id,          # (NAPALM's name)
             "software_version": version,
             "os_version": version,             # (NAPALM's name)
-            "uptime": int(uptime) if uptime.isdigit() else -1,
+            "uptime": int(float(uptime)) if re.fullmatch(r"\d+(\.\d+)?", uptime) else -1,   # seconds
             "activated": status.findtext("activated") == "true",
             "cluster_enabled": status.findtext("clusterEnabled") == "true",
             "call_legs_active": int(status.findtext("callLegsActive") or 0),
@@ -979,6 +1002,110 @@ class CmsDriver(Driver):
         except (_ApiFailure, DriverError):
             return False
 
+    # -- maintenance queries ---------------------------------------------------------------
+    def ask(self, query: dict) -> Any:
+        """``{"get": "<path under /api/v1>"}``: one GET of the API (``system/status``,
+        ``system/licensing``, ``system/configuration/cluster``, ``coSpaces?filter=x``…), its XML
+        answer as a plain dict (see :func:`plain`).  The path is letters, digits, ``-`` and
+        ``_`` between slashes, and may carry the API's documented list parameters (``offset``,
+        ``limit``, ``filter`` and the ``…Filter`` ones); anything else, and any other query kind
+        (the maintenance reads, never writes), is a :class:`ConfigError` before a request is
+        sent.  A list is one page (the MCU's page size; give ``offset``).  Secrets (a coSpace's
+        ``passcode`` and ``secret``, any ``password``) read ``<redacted>``: answers end up in
+        maintenance records.  HTTP 400/404 (no such node or object, a refused parameter) is a
+        ConfigError; other failures DriverErrors."""
+        path, params = self._get_path(query)
+        try:
+            root = self._xml("GET", path, params or None)
+        except _ApiFailure as exc:
+            kind = ConfigError if exc.status in (400, 404) else DriverError
+            raise kind(self.host, f"ask: the MCU answered {exc}") from None
+        answer = _without_secrets(plain(root))
+        return answer if isinstance(answer, dict) else ({"#text": answer} if answer else {})
+
+    def _get_path(self, query: Any) -> tuple[str, dict[str, str]]:
+        """The path and list parameters of a ``{"get": …}`` query, validated."""
+        usage = 'cisco_cms answers {get: "<path under /api/v1>"}, e.g. {get: "system/status"}'
+        if not isinstance(query, dict) or set(query) != {"get"} or not isinstance(query["get"], str):
+            raise ConfigError(self.host, f"ask {_short(repr(query))}: {usage}; the maintenance only reads")
+        text = query["get"].strip()
+        path, mark, rest = text.partition("?")
+        path = path.strip("/")
+        if not _API_PATH.match(path) or path.lower().split("/")[0] == "api":
+            raise ConfigError(self.host, f"ask: {_short(text)!r} is not a path under /api/v1: give segments of "
+                                         "letters, digits, - and _ between slashes (no .., no host, no "
+                                         "/api/v1 prefix)")
+        params: dict[str, str] = {}
+        if mark:
+            try:
+                pairs = parse_qsl(rest, keep_blank_values=True, strict_parsing=True)
+            except ValueError:
+                raise ConfigError(self.host, f"ask: {_short(text)!r}: the query string is not name=value&…") \
+                    from None
+            for name, value in pairs:
+                if name not in _LIST_PARAMS or name in params:
+                    raise ConfigError(self.host, f"ask: {_short(text)!r}: {name!r} is not a list parameter of the "
+                                                 f"API, or is given twice (allowed: {', '.join(_LIST_PARAMS)})")
+                if (name in ("offset", "limit") and not value.isdigit()) or any(not ch.isprintable() for ch in value):
+                    raise ConfigError(self.host, f"ask: {_short(text)!r}: {name} has a bad value")
+                params[name] = value
+        return path, params
+
+    def probe(self, query: dict) -> dict:
+        """``{"tls": true}``: the certificate the MCU presents, read from a TLS handshake and
+        nothing more: no request, no credentials, no open session needed.  Returns
+        ``{"subject", "issuer" (RFC 4514), "not_before", "not_after" (ISO 8601 UTC),
+        "days_left" (float; negative: expired), "sha256" (fingerprint), "verified" (it
+        verifies against ``params.ca_bundle`` for the MCU's address), "error" (why not,
+        else None)}``, also for a certificate that does not verify (expired, unknown CA):
+        then a second handshake that verifies nothing reads it, and is closed at once too.
+        A port that refuses or does not speak TLS is a :class:`ConnectError`."""
+        if not isinstance(query, dict) or set(query) != {"tls"} or query["tls"] is not True:
+            raise ConfigError(self.host, f"probe {_short(repr(query))}: cisco_cms probes {{tls: true}} only")
+        ca = self.params.ca_bundle
+        error = None
+        if not ca or not Path(ca).is_file():
+            error = f"no CA bundle to verify against ({ca or 'ca_bundle not given'})"
+            der = self._handshake(None)
+        else:
+            try:
+                der = self._handshake(str(ca))
+            except ssl.SSLCertVerificationError as exc:
+                error = f"{exc.verify_message or exc.reason or exc} (against {ca})"
+                der = self._handshake(None)
+        cert = x509.load_der_x509_certificate(der)
+        now = dt.datetime.now(dt.timezone.utc)
+        not_after = cert.not_valid_after_utc
+        return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
+                "not_before": _iso(cert.not_valid_before_utc), "not_after": _iso(not_after),
+                "days_left": round((not_after - now).total_seconds() / 86400, 4),
+                "sha256": cert.fingerprint(hashes.SHA256()).hex(":").upper(),
+                "verified": error is None, "error": error}
+
+    def _handshake(self, ca: str | None) -> bytes:
+        """The DER certificate the MCU presents in one TLS handshake, verified against ``ca``
+        (and the address) when given; the connection is closed right after it."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)        # no system store: only ``ca``
+        if ca is None:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        else:
+            context.load_verify_locations(cafile=ca)
+        address, port = self.params.address.strip("[]"), int(self.params.port or 443)
+        try:
+            with socket.create_connection((address, port), timeout=self.params.timeout) as raw:
+                with context.wrap_socket(raw, server_hostname=address) as tls:
+                    der = tls.getpeercert(binary_form=True)
+        except ssl.SSLCertVerificationError:
+            raise
+        except ssl.SSLError as exc:
+            raise ConnectError(self.host, f"TLS handshake with {address}:{port} failed: {_short(str(exc))}") from None
+        except OSError as exc:
+            raise ConnectError(self.host, f"{address}:{port}: {type(exc).__name__}: {_short(str(exc))}") from None
+        if not der:
+            raise ConnectError(self.host, f"{address}:{port} presented no certificate")
+        return der
+
     # -- health ----------------------------------------------------------------------------
     def health(self) -> list[Check]:
         try:
@@ -1114,6 +1241,47 @@ class CmsDriver(Driver):
             return {"leg": leg, "state": "connected", "reason": None}
         reason = participant.findtext("status/reason") or f"not connected after {self.params.timeout} s ({state})"
         return {"leg": leg, "state": "disconnected", "reason": reason}
+
+
+#: an API path: segments of letters, digits, - and _ (ids are UUIDs), no "..", no empty segment
+_API_PATH = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
+#: the list parameters of the CMS API reference that a maintenance query may give
+_LIST_PARAMS = ("offset", "limit", "filter", "coSpaceFilter", "callLegProfileFilter", "tenantFilter",
+                "usageFilter", "participantFilter", "activeFilter", "callBridgeFilter")
+
+
+def plain(element: ET.Element) -> Any:
+    """An XML answer as plain data: an element with neither children nor attributes is its
+    text ("" when empty); otherwise a dict of its children by element name (repeated ones as a
+    list, in document order), its attributes as ``"@name"`` keys (``<coSpaces total="2">``
+    gives ``"@total": "2"``) and any text beside children as ``"#text"``.  Values stay text."""
+    children = list(element)
+    text = (element.text or "").strip()
+    if not children and not element.attrib:
+        return text
+    out: dict[str, Any] = {f"@{name}": value for name, value in element.attrib.items()}
+    grouped: dict[str, list] = {}
+    for child in children:
+        grouped.setdefault(child.tag, []).append(plain(child))
+    for tag, values in grouped.items():
+        out[tag] = values[0] if len(values) == 1 else values
+    if text:
+        out["#text"] = text
+    return out
+
+
+def _without_secrets(value: Any) -> Any:
+    """``value`` (from :func:`plain`) with the text of every secret-named element redacted."""
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    if isinstance(value, dict):
+        return {k: ("<redacted>" if _is_secret(k) and isinstance(v, str) and v else _without_secrets(v))
+                for k, v in value.items()}
+    return value
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _leg(lid: str, element: ET.Element) -> dict:

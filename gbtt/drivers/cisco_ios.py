@@ -33,6 +33,19 @@ pauses (about 80 ms a command).
   would do); otherwise a replace with the configuration saved just before the commit.  Either
   way the result is checked against that configuration.
 
+Reading
+-------
+:meth:`~IosDriver.get_facts` reads one ``show version``: ``os_version`` as IOS XE writes it
+(``17.09.05``; the province's baselines are written so), ``uptime`` in seconds.  The
+maintenance checks (``checks/*.yml``) ask, read-only, through :meth:`~IosDriver.ask`:
+
+* ``{show: "show ntp status"}``: the text of a ``show`` command (output filters ``| include``,
+  ``exclude``, ``begin``, ``section``, ``count`` allowed; anything else, a second line, a
+  ``| redirect``/``tee``/``append`` is a :class:`ConfigError` and nothing is sent);
+* ``{ping: {target: 10.23.14.2, repeat: 20}}`` (``timeout`` seconds too): ``ping … repeat N
+  timeout S`` from the router, as ``{sent, received, loss_percent, rtt_min_ms, rtt_avg_ms,
+  rtt_max_ms, text}`` (the times are None when nothing came back).
+
 ``params.extra`` (all optional)
 -------------------------------
 ``management_address`` / ``management_interface``
@@ -168,18 +181,12 @@ class IosDriver(Driver):
 
     # -- reading ---------------------------------------------------------------------------
     def get_facts(self) -> dict:
+        """hostname, vendor, model, serial, ``os_version`` as IOS XE writes it (``17.09.05``,
+        from ``Cisco IOS XE Software, Version 17.09.05``; classic IOS: ``15.9(3)M4``) and
+        ``uptime`` in seconds, all from one ``show version``."""
         with self._session("reading facts") as device:
-            facts = device.get_facts()
-        # NAPALM's os_version is the rest of the "Cisco IOS Software […], " line
-        version = re.search(r"Version ([^,\s]+)", facts["os_version"])
-        return {
-            "hostname": facts["hostname"],
-            "vendor": facts["vendor"],
-            "model": facts["model"],
-            "serial": facts["serial_number"],
-            "os_version": version.group(1) if version else facts["os_version"],
-            "uptime": int(facts["uptime"]),
-        }
+            text = device.device.send_command("show version")
+        return parse_show_version(text)
 
     def get_config(self) -> str:
         """The running configuration from its ``version`` line on (the header before it is
@@ -199,6 +206,36 @@ class IosDriver(Driver):
                 kept.append(line)
             dropped = False
         return "".join(f"{line}\n" for line in kept)
+
+    # -- maintenance checks ----------------------------------------------------------------
+    def ask(self, query: dict) -> object:
+        """``{"show": "show …"}``: the command's output, as the router prints it (a ``show``
+        command alone or with the output filters ``| include|exclude|begin|section|count``);
+        ``{"ping": {"target": "<IPv4>", "repeat": N, "timeout": S}}`` (repeat 1 to 100, default
+        5; timeout 1 to 10 seconds, default 2): :func:`parse_ping` of the router's ``ping``.
+        Anything else, or a command that is not a plain ``show``, is a :class:`ConfigError`;
+        a command the router rejects (``% Invalid input``) a :class:`DriverError`."""
+        if not isinstance(query, dict) or len(query) != 1:
+            raise ConfigError(self.host, f"a query is one of show, ping: {query!r}")
+        (kind, value), = query.items()
+        if kind == "show":
+            command = show_command(self.host, value)
+            with self._session(f"asking {command!r}") as device:
+                text = device.device.send_command(command, read_timeout=max(10.0, self.params.timeout))
+            if re.search(r"^% (Invalid input|Incomplete command|Ambiguous command)", text, re.M):
+                raise DriverError(self.host, f"the router rejected {command!r}: {text.strip().splitlines()[-1]}")
+            return text
+        if kind == "ping":
+            target, repeat, timeout = ping_query(self.host, value)
+            command = f"ping {target} repeat {repeat} timeout {timeout}"
+            wait = repeat * timeout + max(10.0, self.params.timeout)     # every echo may time out
+            with self._session(f"pinging {target}") as device:
+                text = device.device.send_command(command, read_timeout=wait)
+            result = parse_ping(text)
+            if result is None:
+                raise DriverError(self.host, f"{command}: no result in the router's answer: {text.strip()[-200:]}")
+            return result
+        raise ConfigError(self.host, f"unknown query {kind!r}: the router answers show, ping")
 
     # -- changing --------------------------------------------------------------------------
     def load_candidate(self, intended: str) -> None:
@@ -469,6 +506,90 @@ def same_config_text(intended: str, running: str) -> bool:
         return [line.rstrip() for line in text.splitlines()
                 if line.strip() and not line.lstrip().startswith("!")]
     return lines(intended) == lines(running)
+
+
+#: output filters that only read; ``| redirect``, ``| tee``, ``| append`` write files
+SHOW_FILTERS = ("include", "exclude", "begin", "section", "count")
+PING_MAX_REPEAT = 100
+PING_MAX_TIMEOUT = 10
+
+
+def show_command(host: str, value: object) -> str:
+    """A read-only ``show`` command from a query, or :class:`ConfigError`: one line, the word
+    ``show`` spelled out, filters from :data:`SHOW_FILTERS` only (abbreviations allowed)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(host, f"show: a command is a string, e.g. 'show ntp status': {value!r}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ConfigError(host, f"show: one line, no control characters: {value!r}")
+    command = " ".join(value.split())
+    stages = [stage.strip() for stage in command.split("|")]
+    if stages[0].split()[0].lower() != "show" or len(stages[0].split()) < 2:
+        raise ConfigError(host, f"only show commands are asked, not {command!r}")
+    for stage in stages[1:]:
+        word = stage.split()[0].lower() if stage else ""
+        if not word or not any(name.startswith(word) for name in SHOW_FILTERS) or len(stage.split()) < 2:
+            raise ConfigError(host, f"{command!r}: an output filter is one of "
+                                    f"{', '.join(SHOW_FILTERS)} and its expression (no redirect, tee or append)")
+    return command
+
+
+def ping_query(host: str, value: object) -> tuple[str, int, int]:
+    """(target, repeat, timeout) of a ping query, or :class:`ConfigError`."""
+    if not isinstance(value, dict) or set(value) - {"target", "repeat", "timeout"} or "target" not in value:
+        raise ConfigError(host, f"ping: {{target: <IPv4 address>, repeat: 1-{PING_MAX_REPEAT}, "
+                                f"timeout: 1-{PING_MAX_TIMEOUT}}}, not {value!r}")
+    try:
+        target = str(ipaddress.IPv4Address(str(value["target"]).strip()))
+    except ValueError:
+        raise ConfigError(host, f"ping: the target is an IPv4 address, not {value['target']!r}") from None
+
+    def whole(name: str, default: int, high: int) -> int:
+        number = value.get(name, default)
+        if isinstance(number, str) and number.strip().isdigit():
+            number = int(number)
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= high:
+            raise ConfigError(host, f"ping: {name} is a whole number from 1 to {high}, not {number!r}")
+        return number
+
+    return target, whole("repeat", 5, PING_MAX_REPEAT), whole("timeout", 2, PING_MAX_TIMEOUT)
+
+
+_SUCCESS = re.compile(r"Success rate is (\d+) percent \((\d+)/(\d+)\)"
+                      r"(?:, round-trip min/avg/max = (\d+)/(\d+)/(\d+) ms)?")
+
+
+def parse_ping(text: str) -> dict | None:
+    """IOS ``ping``: ``{"sent", "received", "loss_percent", "rtt_min_ms", "rtt_avg_ms",
+    "rtt_max_ms" (None without a reply), "text"}``; None when there is no ``Success rate``
+    line (``% Unrecognized host``…)."""
+    found = _SUCCESS.search(text)
+    if not found:
+        return None
+    received, sent = int(found.group(2)), int(found.group(3))
+    rtt = [int(x) if x is not None else None for x in found.group(4, 5, 6)]
+    return {"sent": sent, "received": received,
+            "loss_percent": round(100.0 * (sent - received) / sent, 1) if sent else 100.0,
+            "rtt_min_ms": rtt[0], "rtt_avg_ms": rtt[1], "rtt_max_ms": rtt[2], "text": text.strip("\n")}
+
+
+def parse_show_version(text: str) -> dict:
+    """The facts of ``show version``: hostname and ``uptime`` (seconds) from ``… uptime is
+    …``, serial from ``Processor board ID``, model from the ``cisco <PID> … bytes of memory``
+    line, ``os_version`` from ``Cisco IOS XE Software, Version …`` (as written: ``17.09.05``),
+    else from the ``Cisco IOS Software …, Version …,`` line."""
+    hostname, uptime = "", -1
+    for line in text.splitlines():
+        if " uptime is " in line and not line.startswith("Uptime for"):
+            name, _, since = line.partition(" uptime is ")
+            hostname, uptime = name.strip(), int(IOSDriver.parse_uptime(since))
+            break
+    xe = re.search(r"^Cisco IOS XE Software, Version (\S+)", text, re.M)
+    ios = re.search(r"^Cisco IOS Software.*?, Version ([^,\s]+)", text, re.M)
+    serial = re.search(r"Processor board ID (\S+)", text)
+    model = re.search(r"^cisco (\S+) .*bytes of memory", text, re.M | re.I)
+    return {"hostname": hostname, "vendor": "Cisco", "model": model.group(1) if model else "Unknown",
+            "serial": serial.group(1) if serial else "Unknown",
+            "os_version": (xe or ios).group(1) if (xe or ios) else "Unknown", "uptime": uptime}
 
 
 def parse_interface_brief(text: str) -> dict[str, Interface]:

@@ -63,13 +63,30 @@ What is simulated
   ``parameter`` and ``error`` attributes (400; ``error`` is ``unrecognised``, ``required`` or
   ``invalidValue``), ``duplicateCoSpaceUri``, ``duplicateCoSpaceId``,
   ``participantLimitReached``, ``invalidOperation`` (405) and ``unrecognizedObject`` (404).
-* ``/system/status`` (software version from the registry baseline, uptime, activation, call
-  leg counters, bit rates) and ``/system/licensing`` (features, status, expiry).
+* ``/system/status`` as the API reference gives it: ``softwareVersion`` (the registry's
+  baseline unless ``drift version`` changed it), ``uptimeSeconds``, ``activated`` (the
+  ``callBridge`` licence is activated or in grace), ``callLegsActive`` (connected legs now),
+  ``callLegsMaxActive`` (the most at once since boot), ``callLegsCompleted`` (since boot) and
+  the audio and video bit rates.  ``/system/licensing``: per feature (``callBridge``,
+  ``webBridge``, ``turn``, ``shared``, ``personal``, ``recording``…) a ``status``
+  (``activated``, ``grace``, ``expired``, ``noLicense``) and an ``expiry`` written as the MCU
+  writes it (``2030-Dec-31``).  ``/system/configuration/cluster`` (GET, PUT, POST):
+  ``uniqueName``, ``peerLinkBitRate``, ``participantLimit``, ``loadLimit`` and the load limit
+  basis points; a factory MCU has ``participantLimit`` 96 (a CMS 1000) or 700 (a CMS 2000),
+  about the 720p30 call capacity of the model, and only that limit acts: an incoming call is
+  refused (``callRejected``) while that many legs are connected, as a real Call Bridge
+  refuses new incoming SIP calls at its limit.
 * Node names are matched case-insensitively (``/api/v1/calllegprofiles`` works, as on a CMS).
 * Ids are UUIDs derived from the host name and a counter kept in the state, so the same
   requests give the same ids after ``gbtt lab reset``; generated call ids and secrets too.
 * Faults: ``reboot`` drops every active call (the configuration is kept: a CMS has no unsaved
-  configuration); ``drift`` changes or deletes an object, or a licence, out of band.
+  configuration); ``drift`` changes or deletes an object out of band, or a licence
+  (``drift licence shared expired``, ``drift licence callBridge activated 2026-Dec-31``), a
+  cluster setting (``drift cluster participantLimit 5``) or the installed software
+  (``drift version 3.8.1``; ``drift version baseline`` goes back); see :meth:`CmsMcu.drift`.
+  The TLS certificate is the lab core's (``gbtt/lab/server.py``): ``badcert`` serves one of an
+  untrusted CA, ``badcert DAYS`` one of the lab CA with DAYS of validity left (``badcert 10``
+  expires in ten days, ``badcert -30`` expired a month ago); ``clear`` serves the normal one.
 
 What is not
 -----------
@@ -79,7 +96,9 @@ connects or fails at once: no ringing), wildcard domains, ``localContactDomain``
 inbound rules' ``resolveToUsers``/``resolveToIvrs``/Lync targets (stored only), tenants, users,
 LDAP, access methods, coSpace members, passcodes on incoming calls, call branding, IVRs,
 clustering and distributed calls (each MCU of a cascade sees a plain SIP leg), recording and
-streaming (flags only), CDRs and webhooks, the web admin pages and the MMP.  A codec hanging
+streaming (flags only), CDRs and webhooks, ``/system/load`` and the load limits (stored
+only), ``/system/multipartyLicensing`` and licence enforcement (an expired licence changes
+only ``activated``), the web admin pages and the MMP.  A codec hanging
 up on its side is not seen by the MCU; a Call Bridge that dials itself fails
 (``unknownDestination``).  Unknown parameters are refused (``parameterError``), also in query
 strings, which a real CMS may silently ignore: the lab is stricter on purpose.
@@ -102,7 +121,10 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gbtt.invalid/lab/cisco_cms"
 
 API_PREFIX = "/api/v1"
 DEFAULT_BANDWIDTH_BPS = 2_000_000     # a call leg's bandwidth when the request gives none
-LICENCE_EXPIRY = "2030-Dec-31"
+LICENCE_EXPIRY = "2030-Dec-31"          # the MMP and API date format: YYYY-Mon-DD
+#: ``participantLimit`` of ``/system/configuration/cluster`` after a factory reset, by model
+#: (about the 720p30 call capacity Cisco gives for each); other models have none
+PARTICIPANT_LIMITS = {"Cisco Meeting Server 1000": 96, "Cisco Meeting Server 2000": 700}
 
 
 # =========================================================================================
@@ -210,6 +232,14 @@ _CALL_SETTINGS: dict[str, Param] = {
     "panePlacementSelfPaneMode": _enum("skip", "self", "blank", "unset"),
 }
 _CALL_CREATE_PARAMS = {"coSpace": _ref("coSpaces"), "name": TEXT, **_CALL_SETTINGS}
+
+#: ``/system/configuration/cluster``: this Call Bridge's place in a cluster, and its limits
+#: (only ``participantLimit`` acts: incoming calls are refused when it is reached)
+_CLUSTER_PARAMS: dict[str, Param] = {
+    "uniqueName": TEXT, "peerLinkBitRate": INT, "participantLimit": INT, "loadLimit": INT,
+    "newConferenceLoadLimitBasisPoints": Param("int", maximum=10000),
+    "existingConferenceLoadLimitBasisPoints": Param("int", maximum=10000),
+}
 
 #: what a call leg can change while it is up (also accepted when it is created)
 _LEG_MODIFY_PARAMS: dict[str, Param] = {
@@ -399,11 +429,26 @@ class CmsMcu(Device):
         return {
             "nextId": 0,
             "system": {"hostId": str(uuid.uuid5(_NAMESPACE, f"{facts.host}/host")),
-                       "licensing": features},
+                       "licensing": features, "cluster": cls._factory_cluster(facts)},
             **{collection: {} for collection in RESOURCES},
             "calls": {},
             "participants": {},
         }
+
+    @staticmethod
+    def _factory_cluster(facts: Facts) -> dict[str, str]:
+        limit = PARTICIPANT_LIMITS.get(facts.model or "")
+        return {"participantLimit": str(limit)} if limit else {}
+
+    def _cluster(self) -> dict[str, str]:
+        """The Call Bridge's ``/system/configuration/cluster`` settings (a state saved before
+        they were simulated gets the factory ones)."""
+        return self.state["system"].setdefault("cluster", self._factory_cluster(self.facts))
+
+    def software_version(self) -> str:
+        """What ``softwareVersion`` says: the registry's baseline, unless ``drift version`` put
+        other firmware on the MCU."""
+        return self.state["system"].get("softwareVersion") or self.facts.software or ""
 
     def reboot(self) -> None:
         """Every active call ends (the codecs hang up, the other end of each cascade sees its leg
@@ -422,19 +467,33 @@ class CmsMcu(Device):
         * ``<kind> <id|name|uri|domain> <parameter> <value>`` sets a parameter ("" unsets);
         * ``<kind> <id|name|uri|domain> delete`` deletes the object;
         * ``licence <feature> <status> [<expiry>]`` changes a licence (``activated``,
-          ``grace``, ``expired``, ``noLicense``).
+          ``grace``, ``expired``, ``noLicense``; the expiry as the MCU writes it, ``2030-Dec-31``);
+        * ``cluster <parameter> <value>`` sets a parameter of ``/system/configuration/cluster``
+          (``participantLimit 5``; "" unsets it);
+        * ``version <version>`` installs other software (``version 3.8.1``: what
+          ``softwareVersion`` says); ``version baseline`` goes back to the registry's baseline.
 
         ``kind`` is ``coSpace``, ``callLegProfile``, ``callProfile``,
         ``outboundDialPlanRule`` or ``inboundDialPlanRule``.  Raises ValueError on bad arguments.
         """
         if len(args) >= 3 and args[0].lower() in ("licence", "license"):
             return self._drift_licence(args[1:])
+        if len(args) == 3 and args[0].lower() == "cluster":
+            before = self._cluster().get(args[1], "")
+            try:
+                self._modify_cluster({args[1]: args[2]})
+            except ApiError as err:
+                raise ValueError(f"drift: cluster: {err}") from err
+            return f"cluster: {args[1]} {before!r} -> {self._cluster().get(args[1], '')!r}"
+        if len(args) == 2 and args[0].lower() == "version":
+            return self._drift_version(args[1])
         by_element = {r.element.lower(): r for r in RESOURCES.values()}
         res = by_element.get(args[0].lower()) if args else None
         if res is None or len(args) not in (3, 4) or (len(args) == 3 and args[2] != "delete"):
             raise ValueError("drift: <coSpace|callLegProfile|callProfile|outboundDialPlanRule|inboundDialPlanRule> "
                              "<id|name> <parameter> <value> | <kind> <id|name> delete | "
-                             "licence <feature> <status> [<expiry>]")
+                             "licence <feature> <status> [<expiry>] | cluster <parameter> <value> | "
+                             "version <version|baseline>")
         oid = self._select(res, args[1])
         obj = self.state[res.collection][oid]
         label = f"{res.element} {obj.get('name') or obj.get('uri') or obj.get('domain') or oid}"
@@ -465,6 +524,22 @@ class CmsMcu(Device):
         else:
             entry.setdefault("expiry", LICENCE_EXPIRY)
         return f"licence {feature}: {status}" + (f" (expiry {entry['expiry']})" if "expiry" in entry else "")
+
+    def _drift_version(self, version: str) -> str:
+        before = self.software_version()
+        if version == "baseline":
+            self.state["system"].pop("softwareVersion", None)
+        elif not version or any(ch.isspace() or not ch.isprintable() for ch in version):
+            raise ValueError(f"drift: version {version!r}: give a version such as 3.8.1, or baseline")
+        else:
+            self.state["system"]["softwareVersion"] = version
+        return f"softwareVersion {before!r} -> {self.software_version()!r}"
+
+    def _modify_cluster(self, form: dict[str, str]) -> None:
+        values = self._check_form(form, _CLUSTER_PARAMS)
+        cluster = dict(self._cluster())
+        _apply(cluster, values, _CLUSTER_PARAMS)
+        self.state["system"]["cluster"] = cluster
 
     def _select(self, res: Resource, key: str) -> str:
         """The id of the one object whose id, name, uri or domain is ``key``."""
@@ -849,6 +924,10 @@ class CmsMcu(Device):
         Returns the new leg's id; raises :class:`_Refused` (``unknownDestination`` without rule
         or coSpace, ``callRejected`` when the call profile's participant limit is reached)."""
         try:
+            limit = self._cluster().get("participantLimit")
+            active = sum(leg["state"] == "connected" for leg in self.state["participants"].values())
+            if limit is not None and active >= int(limit):
+                raise _Refused("callRejected", f"the Call Bridge's participantLimit {limit} is reached")
             space_id = self._resolve_inbound(user, domain)
             cid = self._call_of(space_id)
             if self._limit_reached(space_id, cid):
@@ -1028,12 +1107,24 @@ class CmsMcu(Device):
 
     # -- system -------------------------------------------------------------------------
     def _system(self, method: str, rest: list[str], request: HttpRequest) -> HttpResponse:
-        node = rest[0].lower() if len(rest) == 1 else ""
+        node = "/".join(rest).lower()
+        if node == "configuration/cluster":
+            self._allow(method, "GET", "PUT", "POST")
+            if method != "GET":
+                self._modify_cluster(request.form)
+                return HttpResponse(200, "")
+            self._check_query(request.query, ())
+            return _xml(self._cluster_element())
         if node not in ("status", "licensing"):
             raise ApiError(404, "unrecognizedObject")
         self._allow(method, "GET")
         self._check_query(request.query, ())
         return _xml(self._status() if node == "status" else self._licensing())
+
+    def _cluster_element(self) -> ET.Element:
+        root = ET.Element("cluster")
+        _add_fields(root, self._cluster(), _CLUSTER_PARAMS)
+        return root
 
     def _status(self) -> ET.Element:
         system = self.state["system"]
@@ -1041,7 +1132,7 @@ class CmsMcu(Device):
         video = sum(max(0, leg["bandwidth"] - 64_000) for leg in legs)
         root = ET.Element("status")
         _add(root, "hostId", system["hostId"])
-        _add(root, "softwareVersion", self.facts.software or "")
+        _add(root, "softwareVersion", self.software_version())
         _add(root, "uptimeSeconds", float(self.uptime()))
         _add(root, "cdrTime", datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
         _add(root, "activated", system["licensing"]["callBridge"]["status"] in ("activated", "grace"))

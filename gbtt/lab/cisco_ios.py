@@ -61,17 +61,50 @@ What is simulated
   N``, ``show archive config rollback timer``, ``show archive``, ``archive config``.
 * Show commands: ``version`` (hostname, uptime, IOS XE version = the registry baseline,
   model as a PID, serial), ``running-config [interface …]``, ``startup-config``,
-  ``interfaces``, ``ip interface [brief]``, ``ip route`` (connected, local and static routes
-  whose next hop is reachable), ``hosts``, ``clock``, ``ntp status``, ``ntp associations``,
-  ``privilege``, ``snmp chassis``.  ``ping`` succeeds for the addresses of the router and of lab devices it has a
-  route to, and fails (``.....``, ``Success rate is 0 percent``) for anything else.
+  ``interfaces`` (IOS counters: packets since boot, ``input errors``, ``CRC``, ``frame``,
+  ``output errors``, ``Total output drops``), ``ip interface [brief]``, ``ip route``
+  (connected, local and static routes whose next hop is reachable), ``hosts``, ``clock``
+  (``*`` before an unsynchronised time), ``ntp status`` (``Clock is synchronized, stratum 3,
+  reference is …`` or ``Clock is unsynchronized, stratum 16, no reference clock``), ``ntp
+  associations``, ``privilege``, ``snmp chassis``.  ``ping ADDRESS [repeat N] [size N]
+  [timeout N] [source …]`` (or an ``ip host`` name) succeeds for the addresses of the router
+  and of lab devices it has a route to (``!!!!!``, ``Success rate is 100 percent (5/5), round-trip min/avg/max = 1/1/2
+  ms``), and fails (``.....``, ``Success rate is 0 percent (0/5)``) for anything else.
 * Faults: ``reboot`` (running = startup, a pending revert is dropped: it reverts), ``drift``
   (``["hostname", "x"]`` or configuration lines), ``expire`` (a pending revert fires now).
+* Health faults, for the maintenance checks: ``drift`` with these words (``gbtt lab fault
+  HOST drift line loss 10 latency 180``), kept in ``state["health"]`` (they survive ``gbtt
+  lab down``/``up`` and a reboot; ``gbtt lab reset`` ends them, as does ``drift clear``):
+
+  ``line loss P latency MS`` (either or both; ``line clear``)
+      the WAN line: echoes beyond the site (to anything but the router itself and its own
+      endpoint's codec: the system's MCU and the rest of the province) lose P percent (the
+      share of echoes, which ones chosen by a generator seeded with the router, the address
+      and the count: the same ping gives the same answer) and come back after about MS
+      milliseconds (±10 %; an echo slower than the ping's timeout is lost);
+  ``errors [crc N] [input N] [output N] [drops N] [packets N]`` (``errors clear``)
+      the uplink's counters in ``show interfaces``: ``input`` errors (at least the CRC
+      errors; the rest show as ``frame``), ``CRC``, ``output errors``, ``Total output drops``,
+      ``packets`` more packets input and output than the traffic since boot;
+  ``ntp unsynced`` (``ntp synced``)
+      no configured NTP server answers: ``show ntp status`` unsynchronised, stratum 16;
+  ``version X.Y.Z`` (``version clear``: the registry's baseline again)
+      the router runs another IOS XE version (``show version``, and the ``version`` line of
+      the configuration names its train, as after a reload into it);
+  ``clear``
+      every health fault ends.
+
+  ``line vty 0 4`` or ``ntp server …`` stay configuration lines.  ``gbtt lab fault HOST
+  clear`` ends the core's transport faults only.  The lab core's ``latency`` fault slows the
+  SSH session itself, not the line.
 
 What is not
 -----------
 No protocol runs: no routing protocol, ARP, CDP/LLDP, SNMP agent, DNS or NTP (a configured NTP
-server is reported synchronised); only the first routed port has a cable.  No context help
+server is reported synchronised unless the ``ntp unsynced`` fault); only the first routed port
+has a cable.  Traffic is a steady 3 packets a second on the uplink; no counter but what a
+health fault sets ever counts an error, and ``clear counters`` is not known.  A ping takes no
+time, whatever the latency it reports.  No context help
 (``?``), completion, paging (``terminal length`` is accepted), history, privilege levels
 other than 1 and 15, IPv6, VRFs, secondary addresses, ``reload`` (the ``reboot`` fault
 does it) or software installation.  AAA, access lists and QoS are configuration only: nothing
@@ -89,6 +122,7 @@ import base64
 import functools
 import hashlib
 import ipaddress
+import random
 import re
 import time
 from dataclasses import dataclass, field
@@ -1194,10 +1228,11 @@ def short_version(software: str) -> str:
 
 
 def _train(software: str) -> str:
-    """The release train name of an IOS XE 17 version."""
-    minor = int(short_version(software).split(".")[1]) if "." in software else 0
-    trains = {3: "Amsterdam", 6: "Bengaluru", 9: "Cupertino", 12: "Dublin"}
-    return next((name for last, name in trains.items() if minor <= last), "IOSXE")
+    """The release train name of an IOS XE 16 or 17 version."""
+    parts = [int(part) for part in re.findall(r"\d+", software)[:2]] + [0, 0]
+    trains = {16: {3: "Denali", 6: "Everest", 9: "Fuji", 12: "Gibraltar"},
+              17: {3: "Amsterdam", 6: "Bengaluru", 9: "Cupertino", 12: "Dublin"}}.get(parts[0], {})
+    return next((name for last, name in trains.items() if parts[1] <= last), "IOSXE")
 
 
 _DEFAULT_BANDWIDTH = {"loopback": 8000000, "tunnel": 100}    # Kbit/sec; Ethernet: 1000000
@@ -1278,9 +1313,17 @@ class IosRouter(Device):
 
     def drift(self, args: list[str]) -> str:
         """``["hostname", "x"]`` (words of one line) or configuration lines (``["interface
-        GigabitEthernet0/0/0", " description x"]``), applied as typed at the console."""
+        GigabitEthernet0/0/0", " description x"]``), applied as typed at the console; or a
+        health fault (``line …``, ``errors …``, ``ntp …``, ``version …``, ``clear``: see the
+        module docstring and :meth:`health_fault`)."""
         if not args:
             raise ValueError("drift needs a configuration line, e.g. hostname other-name")
+        if len(args) == 1 and " " in args[0].strip():      # "line loss 10" given as one argument
+            words = args[0].split()
+            if _is_health_fault(words):
+                return self.health_fault(words)
+        if _is_health_fault(args):
+            return self.health_fault(args)
         lines = list(args) if any(" " in a or "\n" in a for a in args) else [" ".join(args)]
         config = self.running_config().copy()
         errors, applied = config.load("\n".join(lines))
@@ -1290,6 +1333,97 @@ class IosRouter(Device):
         self._set_running(config, "console")
         changed = any(did for _, _, did in applied)
         return "running-config: " + "; ".join(line.strip() for line in lines) + ("" if changed else " (no change)")
+
+    # -- health faults (maintenance checks) -----------------------------------------------
+    @property
+    def health(self) -> dict:
+        """The health faults in force (``state["health"]``): ``line`` ({"loss": %, "latency":
+        ms}), ``errors`` (uplink counters), ``ntp`` ("unsynced"), ``software`` (the version run)."""
+        return self.state.setdefault("health", {})
+
+    def health_fault(self, words: list[str]) -> str:
+        """Set or clear one health fault; returns what changed.  ValueError for bad words."""
+        head, rest = words[0].lower(), [w.lower() for w in words[1:]]
+        health = self.health
+        if head == "clear":
+            had = sorted(health)
+            health.clear()
+            self._follow_software()
+            return "health faults cleared: " + (", ".join(had) or "none were set")
+        if head == "line":
+            if rest == ["clear"]:
+                health.pop("line", None)
+                return "line: clean"
+            values = _fault_values("line", rest, LINE_FAULT)
+            line = health["line"] = {"loss": values.get("loss", 0), "latency": values.get("latency", 0)}
+            return f"line: {line['loss']:g} % loss, {line['latency']:g} ms latency beyond the site"
+        if head == "errors":
+            if rest == ["clear"]:
+                health.pop("errors", None)
+                return f"errors: {self.interfaces.cabled} counters clean"
+            health["errors"] = _fault_values("errors", rest, ERRORS_FAULT, whole=True)
+            shown = ", ".join(f"{name} {value}" for name, value in health["errors"].items())
+            return f"errors: {self.interfaces.cabled} counters {shown}"
+        if head == "ntp":
+            if rest == ["synced"]:
+                health.pop("ntp", None)
+                return "ntp: synchronised"
+            health["ntp"] = "unsynced"
+            return "ntp: unsynchronised (no server answers)"
+        if rest == ["clear"]:                                   # version
+            health.pop("software", None)
+        else:
+            health["software"] = words[1]
+        self._follow_software()
+        return f"version: runs {self.software}"
+
+    def _follow_software(self) -> None:
+        """The configuration's ``version`` line names the software that runs (as after a reload
+        into it); the configuration is not otherwise changed, nor its last change."""
+        config = self.running_config().copy()
+        config.complete(self.config_version)
+        text = config.render()
+        self.state["running"] = text
+        self._parsed = (text, config)
+
+    def uplink_counters(self) -> dict[str, int]:
+        """The error counters of the uplink set by the ``errors`` fault (every other is 0):
+        ``input`` errors (at least the ``crc`` errors; the rest are ``frame`` errors),
+        ``crc``, ``frame``, ``output`` errors, ``drops`` (total output drops), ``packets``
+        (more packets input and output than the traffic since boot)."""
+        errors = self.health.get("errors") or {}
+        crc = errors.get("crc", 0)
+        inputs = max(errors.get("input", 0), crc)
+        return {"input": inputs, "crc": crc, "frame": inputs - crc, "output": errors.get("output", 0),
+                "drops": errors.get("drops", 0), "packets": errors.get("packets", 0)}
+
+    def ntp_synchronised(self) -> bool:
+        """A configured server is reported synchronised, unless the ``ntp unsynced`` fault."""
+        return bool(self.ntp_servers()) and self.health.get("ntp") != "unsynced"
+
+    def echoes(self, address: str, count: int, timeout: int) -> list[int | None]:
+        """The round-trip time (ms) of each of ``count`` echoes to ``address``; None for one
+        not answered within ``timeout`` seconds.  An answering address replies in 1 ms (2 ms for
+        the first echo, which waits for ARP); beyond the site (anything but the router itself
+        and its own endpoint's codec) the ``line`` fault loses its share of echoes and delays
+        the rest by about its latency (±10 %), the same for the same router, address and count."""
+        if not self.answers_ping(address):
+            return [None] * count
+        line = self.health.get("line")
+        if not line or not self._beyond_site(address):
+            return [2 if index == 0 else 1 for index in range(count)]
+        rng = random.Random(f"{self.facts.host} {address} {count}")
+        lost = set(rng.sample(range(count), min(count, int(count * line["loss"] / 100 + 0.5))))
+        base = line["latency"] or 1
+        rtts = [max(1, round(base * rng.uniform(0.9, 1.1))) for _ in range(count)]
+        return [None if index in lost or rtt > timeout * 1000 else rtt for index, rtt in enumerate(rtts)]
+
+    def _beyond_site(self, address: str) -> bool:
+        if address in self.own_addresses():
+            return False
+        device = self.lab.device_by_address(address)
+        return not (device is not None and device.facts.device_class == "codec" and self.facts.name
+                    and device.facts.name == self.facts.name)
 
     def expire_timers(self) -> list[str]:
         pending = self.state.get("revert")
@@ -1308,7 +1442,8 @@ class IosRouter(Device):
 
     @property
     def software(self) -> str:
-        return self.facts.software or DEFAULT_SOFTWARE
+        """The version it runs: the registry's baseline, unless the ``version`` fault."""
+        return self.health.get("software") or self.facts.software or DEFAULT_SOFTWARE
 
     def running_config(self) -> Config:
         """The running configuration (parsed once per change; changes go through
@@ -1659,6 +1794,56 @@ class IosRouter(Device):
     def static_hosts(self) -> dict[str, str]:
         return {node.key[2]: node.text.split()[3] for node in self.running_config().nodes("ip")
                 if node.key[1] == "host"}
+
+
+#: the words of the health faults: name -> (smallest, largest) value
+LINE_FAULT = {"loss": (0, 100), "latency": (0, 60000)}
+ERRORS_FAULT = {"crc": (0, 10**12), "input": (0, 10**12), "output": (0, 10**12), "drops": (0, 10**12),
+                "packets": (0, 10**12)}
+_SOFTWARE_VERSION = re.compile(r"\d+\.\d+\.\d+[a-z]?")
+
+
+def _is_health_fault(words: list[str]) -> bool:
+    """Whether drift words are a health fault rather than a configuration line (``line vty 0
+    4`` and ``ntp server …`` are configuration; ``line loss 10``, ``ntp unsynced`` are not)."""
+    head = words[0].lower()
+    second = words[1].lower() if len(words) > 1 else ""
+    if head == "clear":
+        return len(words) == 1
+    if head == "errors":
+        return True
+    if head == "line":
+        return second in (*LINE_FAULT, "clear")
+    if head == "ntp":
+        return second in ("unsynced", "synced") and len(words) == 2
+    if head == "version":
+        return len(words) == 2 and (second == "clear" or bool(_SOFTWARE_VERSION.fullmatch(second)))
+    return False
+
+
+def _fault_values(what: str, words: list[str], allowed: dict[str, tuple[int, int]], *,
+                  whole: bool = False) -> dict[str, float]:
+    """``loss 10 latency 180`` -> {"loss": 10, "latency": 180}, each within its bounds (and a
+    whole number if ``whole``)."""
+    usage = f"{what} takes " + " ".join(f"[{name} N]" for name in allowed) + f" or clear, e.g. {what} " + \
+        " ".join(f"{name} {10 * (index + 1)}" for index, name in enumerate(list(allowed)[:2]))
+    if not words or len(words) % 2:
+        raise ValueError(usage)
+    values: dict[str, float] = {}
+    for name, value in zip(words[::2], words[1::2]):
+        if name not in allowed:
+            raise ValueError(f"{what}: unknown word {name!r}; {usage}")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"{what}: {name} {value!r} is not a number") from None
+        low, high = allowed[name]
+        if not low <= number <= high:
+            raise ValueError(f"{what}: {name} {value} is out of range ({low} to {high})")
+        if whole and number != int(number):
+            raise ValueError(f"{what}: {name} {value} is not a whole number")
+        values[name] = int(number) if number == int(number) else number
+    return values
 
 
 def _config_version(software: str) -> str:
@@ -2075,7 +2260,7 @@ class IosShell(Shell):
             "\n")
 
     def _cmd_show_clock(self, found: Match, indent: int) -> str:
-        synchronised = bool(self.router.ntp_servers())
+        synchronised = self.router.ntp_synchronised()
         return ("" if synchronised else "*") + self.router.format_time(millis=True) + "\n"
 
     def _cmd_show_snmp_chassis(self, found: Match, indent: int) -> str:
@@ -2106,7 +2291,10 @@ class IosShell(Shell):
         ports = self.router.ports()
         if len(found.words) > 2:
             ports = [p for p in ports if p.name == found.words[2]]
-        return "".join(_show_interface(port, self.router.uptime()) for port in ports)
+        uplink = self.router.interfaces.cabled
+        return "".join(_show_interface(port, self.router.uptime(),
+                                       self.router.uplink_counters() if port.name == uplink else None)
+                       for port in ports)
 
     def _cmd_show_ip_interface_brief(self, found: Match, indent: int) -> str:
         out = ["Interface              IP-Address      OK? Method Status                Protocol"]
@@ -2172,6 +2360,15 @@ class IosShell(Shell):
         servers = self.router.ntp_servers()
         if not servers:
             return "%NTP is not enabled.\n"
+        if not self.router.ntp_synchronised():
+            return ("Clock is unsynchronized, stratum 16, no reference clock\n"
+                    "nominal freq is 250.0000 Hz, actual freq is 250.0000 Hz, precision is 2**10\n"
+                    f"ntp uptime is {int(self.router.uptime() * 100)} (1/100 of seconds), resolution is 4000\n"
+                    f"reference time is 00000000.00000000 ({self.router.format_time(-2208988800, millis=True)})\n"
+                    "clock offset is 0.0000 msec, root delay is 0.00 msec\n"
+                    "root dispersion is 18.08 msec, peer dispersion is 0.00 msec\n"
+                    "loopfilter state is 'FSET' (Drift set from file), drift is 0.000000000 s/s\n"
+                    "system poll interval is 64, never updated.\n")
         now = self.router.format_time(millis=True)
         return (f"Clock is synchronized, stratum 3, reference is {servers[0]}\n"
                 "nominal freq is 250.0000 Hz, actual freq is 249.9990 Hz, precision is 2**10\n"
@@ -2187,7 +2384,11 @@ class IosShell(Shell):
         if not servers:
             return "%NTP is not enabled.\n"
         out = ["", "  address         ref clock       st   when   poll reach  delay  offset   disp"]
+        synchronised = self.router.ntp_synchronised()
         for index, server in enumerate(servers):
+            if not synchronised:
+                out.append(f" ~{server:<16}.INIT.          16      -     64     0  0.000   0.000 15937.")
+                continue
             mark = "*~" if index == 0 else "+~"
             out.append(f"{mark}{server:<16}.GPS.            1     {12 + index:>2}     64   377  1.000   0.500  0.120")
         out.append(" * sys.peer, # selected, + candidate, - outlyer, x falseticker, ~ configured")
@@ -2477,14 +2678,14 @@ class IosShell(Shell):
             if source_address is None:
                 return "% Invalid source address- IP address not on any of our up interfaces\n"
             out.append(f"Packet sent with a source address of {source_address} ")
-        answered = self.router.answers_ping(address)
-        marks = ("!" if answered else ".") * settings["repeat"]
+        echoes = self.router.echoes(address, settings["repeat"], settings["timeout"])
+        marks = "".join("." if rtt is None else "!" for rtt in echoes)
         out += [marks[i:i + 70] for i in range(0, len(marks), 70)]
-        if answered:
-            out.append(f"Success rate is 100 percent ({settings['repeat']}/{settings['repeat']}), "
-                       "round-trip min/avg/max = 1/1/2 ms")
-        else:
-            out.append(f"Success rate is 0 percent (0/{settings['repeat']})")
+        replies = [rtt for rtt in echoes if rtt is not None]
+        rate = f"Success rate is {100 * len(replies) // len(echoes)} percent ({len(replies)}/{len(echoes)})"
+        if replies:
+            rate += f", round-trip min/avg/max = {min(replies)}/{sum(replies) // len(replies)}/{max(replies)} ms"
+        out.append(rate)
         return "\n".join(out) + "\n"
 
     # -- tclsh --------------------------------------------------------------------------
@@ -2555,9 +2756,11 @@ def _uptime_text(seconds: float) -> str:
     return ", ".join(parts)
 
 
-def _show_interface(port: Port, uptime: float) -> str:
-    """One interface of ``show interfaces``."""
-    packets = int(uptime * 3) if port.up else 0
+def _show_interface(port: Port, uptime: float, counters: dict[str, int] | None = None) -> str:
+    """One interface of ``show interfaces``; ``counters``: its error counters
+    (:meth:`IosRouter.uplink_counters`), else none."""
+    count = {"input": 0, "crc": 0, "frame": 0, "output": 0, "drops": 0, "packets": 0, **(counters or {})}
+    packets = (int(uptime * 3) if port.up else 0) + count["packets"]
     octets = packets * 120
     hardware = {"routed": f"ISR-1GE, address is {port.mac} (bia {port.mac})",
                 "switched": f"Gigabit Ethernet-Switchport, address is {port.mac} (bia {port.mac})",
@@ -2583,7 +2786,7 @@ def _show_interface(port: Port, uptime: float) -> str:
     lines += ["  ARP type: ARPA, ARP Timeout 04:00:00",
               "  Last input 00:00:00, output 00:00:00, output hang never",
               "  Last clearing of \"show interface\" counters never",
-              "  Input queue: 0/375/0/0 (size/max/drops/flushes); Total output drops: 0",
+              f"  Input queue: 0/375/0/0 (size/max/drops/flushes); Total output drops: {count['drops']}",
               "  Queueing strategy: fifo",
               "  Output queue: 0/40 (size/max)",
               f"  5 minute input rate {1000 if port.up else 0} bits/sec, {1 if port.up else 0} packets/sec",
@@ -2591,11 +2794,11 @@ def _show_interface(port: Port, uptime: float) -> str:
               f"     {packets} packets input, {octets} bytes, 0 no buffer",
               "     Received 0 broadcasts (0 IP multicasts)",
               "     0 runts, 0 giants, 0 throttles ",
-              "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored",
+              f"     {count['input']} input errors, {count['crc']} CRC, {count['frame']} frame, 0 overrun, 0 ignored",
               "     0 watchdog, 0 multicast, 0 pause input",
               f"     {packets} packets output, {octets} bytes, 0 underruns",
               "     Output 0 broadcasts (0 IP multicasts)",
-              "     0 output errors, 0 collisions, 0 interface resets",
+              f"     {count['output']} output errors, 0 collisions, 0 interface resets",
               "     0 unknown protocol drops",
               "     0 babbles, 0 late collision, 0 deferred",
               "     0 lost carrier, 0 no carrier, 0 pause output",

@@ -31,7 +31,7 @@ TRANSPORT_FAULTS = {"drop": "drop the connection after N lines or requests",
                     "latency": "add SECONDS before every answer",
                     "refuse_login": "refuse every login",
                     "hostkey": "serve a new SSH host key (clients must refuse it)",
-                    "badcert": "serve a certificate from an untrusted CA"}
+                    "badcert": "serve a certificate from an untrusted CA; with DAYS: from the lab CA, DAYS of validity left (negative: expired)"}
 DEVICE_FAULTS = {"reboot": "reboot: unsaved configuration is lost, a pending commit-confirm reverts",
                  "drift": "change a setting out of band: ARGS are platform specific",
                  "expire": "fire pending timers now (a commit-confirm revert)"}

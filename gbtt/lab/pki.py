@@ -82,6 +82,25 @@ def lab_ca(state_dir: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificat
     return key, cert
 
 
+def _leaf(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, key: ec.EllipticCurvePrivateKey,
+          host: str, address: str, not_before: dt.datetime, not_after: dt.datetime) -> x509.Certificate:
+    """A server certificate for ``address`` and ``host`` signed by ``ca_key``."""
+    return (x509.CertificateBuilder().subject_name(_name(host)).issuer_name(ca_cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(not_before).not_valid_after(not_after)
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address)),
+                                                        x509.DNSName(host)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+
+
+def _write_pair(cert_path: Path, key_path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
+    _private(key_path, key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
+    cert_path.write_bytes(cert.public_bytes(_PEM))
+
+
 def device_cert(state_dir: Path, host: str, address: str, *, rogue: bool = False) -> tuple[Path, Path]:
     """(cert, key) files of an HTTPS device, valid for ``address`` and ``host``.  ``rogue``: a
     certificate from a CA nobody trusts (the wrong-certificate fault)."""
@@ -92,15 +111,23 @@ def device_cert(state_dir: Path, host: str, address: str, *, rogue: bool = False
     ca_key, ca_cert = _new_ca("an untrusted CA") if rogue else lab_ca(state_dir)
     key = ec.generate_private_key(ec.SECP256R1())
     now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(_name(host)).issuer_name(ca_cert.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=825))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address)),
-                                                        x509.DNSName(host)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    _private(key_path, key.private_bytes(_PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    folder.mkdir(parents=True, exist_ok=True)
-    cert_path.write_bytes(cert.public_bytes(_PEM))
+    cert = _leaf(ca_key, ca_cert, key, host, address, now - dt.timedelta(days=1), now + dt.timedelta(days=825))
+    _write_pair(cert_path, key_path, cert, key)
     return cert_path, key_path
+
+
+def reissued_cert(state_dir: Path, host: str, address: str, days: float) -> tuple[Path, Path]:
+    """(cert, key) files of a certificate of the lab CA for an HTTPS device with ``days`` of
+    validity left (negative: expired that many days ago), valid for a year before that: the
+    expiring-certificate fault.  Issued anew at each call (``reissued/<host>.pem``), with the
+    device's own key; the device's normal certificate (``certs/``) is left alone."""
+    cert_path, key_path = device_cert(state_dir, host, address)
+    key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+    ca_key, ca_cert = lab_ca(state_dir)
+    now = dt.datetime.now(dt.timezone.utc)
+    not_after = now + dt.timedelta(days=days)
+    cert = _leaf(ca_key, ca_cert, key, host, address, min(now, not_after) - dt.timedelta(days=365), not_after)
+    folder = state_dir / "reissued"
+    out = folder / f"{host}.pem", folder / f"{host}.key"
+    _write_pair(*out, cert, key)
+    return out

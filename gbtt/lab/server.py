@@ -230,7 +230,8 @@ class LabCore:
             self._log_fh.flush()
             await asyncio.sleep(0.2)
 
-    async def _listen(self, host: str, *, hostkey: asyncssh.SSHKey | None = None, rogue: bool = False) -> None:
+    async def _listen(self, host: str, *, hostkey: asyncssh.SSHKey | None = None, rogue: bool = False,
+                      cert_days: float | None = None) -> None:
         s = self.served[host]
         sd = self.settings.state_dir
         if s.device.protocol == "ssh":
@@ -240,7 +241,8 @@ class LabCore:
                 process_factory=lambda p: _ssh_session(self, host, p), allow_scp=True,
                 sftp_factory=lambda chan: _FlashFS(self, host, chan), line_editor=False, reuse_address=True)
         else:
-            cert, key = pki.device_cert(sd, host, self.settings.address, rogue=rogue)
+            cert, key = (pki.device_cert(sd, host, self.settings.address, rogue=rogue) if cert_days is None
+                         else pki.reissued_cert(sd, host, self.settings.address, cert_days))
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(str(cert), str(key))
             app = web.Application()
@@ -327,6 +329,18 @@ class LabCore:
         if kind == "badcert":
             if s.device.protocol != "https":
                 raise ValueError(f"{host} is not an HTTPS device")
+            if args:    # badcert DAYS: a lab CA certificate with DAYS of validity left (negative: expired)
+                try:
+                    days = float(args[0])
+                except ValueError:
+                    days = float("nan")
+                if not -36500 <= days <= 36500:
+                    raise ValueError(f"badcert {args[0]!r}: give the days of validity left, -36500 to 36500 "
+                                     "(negative: expired)")
+                await self._relisten(host, cert_days=days)
+                s.faults["badcert"] = days
+                return (f"serving a lab CA certificate that expires in {days:g} days" if days > 0 else
+                        f"serving a lab CA certificate that expired {-days:g} days ago")
             s.faults["badcert"] = True
             await self._relisten(host, rogue=True)
             return "serving a certificate of an untrusted CA"

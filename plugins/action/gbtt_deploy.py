@@ -12,21 +12,15 @@ import os
 from pathlib import Path
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 try:
     from gbtt import deploy as gbtt_deploy
-    # Ansible imports this plugin in its main process before it forks a worker per host: the
-    # drivers (NAPALM, netmiko: ~1 s of imports) are loaded once here, not once per host.
-    gbtt_deploy.preload_drivers()
+    from gbtt.action import GbttAction
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    gbtt_deploy = None
-    _IMPORT_ERROR = exc
+    raise AnsibleActionFail(f"the gbtt package is not importable ({exc}); run 'make setup'") from exc
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(GbttAction):
     #: the options of plugins/modules/gbtt_deploy.py, checked here (types, unknown names): the
     #: playbooks import the roles without their per-host argument-spec task
     ARGUMENT_SPEC = {
@@ -38,13 +32,8 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        if gbtt_deploy is None:
-            raise AnsibleActionFail(f"the gbtt package is not importable ({_IMPORT_ERROR}); run 'make setup'")
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
-        host = task_vars["inventory_hostname"]
-        variables = gbtt_deploy.task_variables(task_vars, self._templar.template)
-        if "gbtt_platform" not in variables:
-            raise AnsibleActionFail(f"{host} is not a gbtt device (no gbtt_platform): use the gbtt inventory")
+        args = self.options()
+        host, variables = self.device_variables(task_vars)
         if args.get("backup_only"):
             if not args.get("backup_dir"):
                 raise AnsibleActionFail("backup_only needs backup_dir")

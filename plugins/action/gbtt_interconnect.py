@@ -11,20 +11,17 @@ import os
 from pathlib import Path
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 try:
     from gbtt import deploy as gbtt_deploy
     from gbtt import interconnect as gbtt_interconnect
     from gbtt import registry as gbtt_registry
+    from gbtt.action import GbttAction
 except ImportError as exc:  # pragma: no cover - depends on the environment
-    gbtt_interconnect = None
-    _IMPORT_ERROR = exc
+    raise AnsibleActionFail(f"the gbtt package is not importable ({exc}); run 'make setup'") from exc
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _requires_connection = False
+class ActionModule(GbttAction):
     ARGUMENT_SPEC = {
         "interconnect": {"type": "str"},
         "state": {"type": "str", "default": "present", "choices": ["present", "absent", "report"]},
@@ -37,9 +34,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        if gbtt_interconnect is None:
-            raise AnsibleActionFail(f"the gbtt package is not importable ({_IMPORT_ERROR}); run 'make setup'")
-        _, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        args = self.options()
         hostvars = task_vars["hostvars"]
         source = self._source(args, task_vars)
 

@@ -32,13 +32,14 @@ from ansible.executor.task_result import _RawTaskResult
 from ansible.plugins import strategy as strategy_base
 from ansible.plugins.strategy.linear import StrategyModule as LinearStrategyModule
 from ansible.utils.display import Display
+from ansible.template import Templar
 
 DOCUMENTATION = r"""
 name: gbtt
 short_description: linear, with gbtt's device actions on controller threads instead of forked workers
 description:
   - Ansible's C(linear) strategy: each task runs on every host before the next task starts.
-  - Tasks whose action is one of gbtt's device actions (C(gbtt_deploy)), without loop or
+  - Tasks whose action is one of gbtt's device actions (C(gbtt_deploy), C(gbtt_maintenance)), without loop or
     delegation, run on threads of the controller process, at most C(forks) at a time, instead of
     in one forked worker process per host; results, callbacks and the recap are the same.
   - Every other task is run as C(linear) runs it.
@@ -49,7 +50,7 @@ display = Display()
 
 #: the actions that may run on a controller thread: action plugins of this project that work
 #: only on the controller, keep no state between runs and never prompt
-THREADED_ACTIONS = frozenset({"gbtt_deploy"})
+THREADED_ACTIONS = frozenset({"gbtt_deploy", "gbtt_maintenance"})
 
 
 def _threadable(task) -> bool:
@@ -102,9 +103,25 @@ class ThreadWorker:
 
 
 class StrategyModule(LinearStrategyModule):
+    _warmed: set = set()
+
+    def _warm_up(self, task, task_vars) -> None:
+        """Template the task's arguments once on the main thread before its first thread starts:
+        Ansible loads filter and test plugins (``default``, ``omit``…) on first use, and two
+        threads importing the same plugin module at once see it half-initialised ("has no
+        attribute 'FilterModule'", an undefined variable where ``default`` should have applied)."""
+        if task._uuid in self._warmed:
+            return
+        self._warmed.add(task._uuid)
+        try:
+            Templar(loader=self._loader, variables=task_vars).template(task.args)
+        except Exception:  # noqa: BLE001 - only a warm-up: the task itself reports any error
+            pass
+
     def _queue_task(self, host, task, task_vars, play_context):
         if not _threadable(task):
             return super()._queue_task(host, task, task_vars, play_context)
+        self._warm_up(task, task_vars)
         # the base class's slot logic, with a thread in the slot instead of a process
         process_class = strategy_base.WorkerProcess
         strategy_base.WorkerProcess = ThreadWorker

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from gbtt.drivers.base import (AuthenticationError, CommitError, ConfigError, ConnectError,
-                               ConnectionParams, TrustError, driver_for)
-from gbtt.drivers.cisco_ce import CeDriver, parse_candidate, parse_intended
+                               ConnectionParams, DriverError, TrustError, driver_for)
+from gbtt.drivers.cisco_ce import CeDriver, parse_candidate, parse_intended, software_version
 
 pytestmark = pytest.mark.lab
 
@@ -180,6 +180,86 @@ def test_unknown_setting_is_refused_before_writing(lab):
         with pytest.raises(ConfigError, match="line 2: xConfiguration Audio NoSuchThing"):
             dev.compare()
     assert writes(session_entries(lab, host)) == []
+
+
+ASKED = "xin-man-thu-ta-codec"    # maintenance queries; its faults cleared after each test
+
+
+def sent(lab, host: str) -> list[str]:
+    """The command lines of the host's latest session (the JSON preference first; not the
+    closing "bye")."""
+    return [e["detail"] for e in session_entries(lab, host)
+            if e["event"] == "command" and e["detail"] != "bye"]
+
+
+def test_ask_reads_status_and_read_only_commands(lab):
+    with driver(lab, ASKED) as dev:
+        cameras = dev.ask({"status": "Cameras"})
+        assert cameras["Cameras Camera 1 Connected"] == "True"
+        assert cameras["Cameras Camera 1 Model"] == "Room Kit Camera"
+        assert all(path.startswith("Cameras Camera 1 ") for path in cameras)
+        assert dev.ask({"status": "xStatus  NetworkServices NTP"}) == {
+            "NetworkServices NTP CurrentAddress": "", "NetworkServices NTP Status": "NotSynced"}
+        assert dev.ask({"status": "Call"}) == {}                         # idle: no call instance
+        users = dev.ask({"command": "xCommand UserManagement User List"})
+        assert (users["User 1 Username"], users["User 1 Roles Role 1"]) == ("admin", "Admin")
+        assert dev.ask({"command": "Peripherals List Type: TouchPanel"})["Device 1 Type"] == "TouchPanel"
+        assert dev.ask({"command": "Camera Preset List CameraId: 1"}) == {}
+        assert dev.ask({"command": 'CallHistory Get Limit: 1 DetailLevel: "Full"'}) == {
+            "ResultInfo Offset": "0", "ResultInfo Limit": "1"}
+        with pytest.raises(DriverError, match="No match on address expression"):
+            dev.ask({"status": "Cameras Lens"})
+    assert sent(lab, ASKED)[1:] == [
+        "xStatus Cameras", "xStatus NetworkServices NTP", "xStatus Call",
+        "xCommand UserManagement User List", "xCommand Peripherals List Type: TouchPanel",
+        "xCommand Camera Preset List CameraId: 1",
+        'xCommand CallHistory Get Limit: 1 DetailLevel: "Full"', "xStatus Cameras Lens"]
+
+
+def test_ask_sees_the_lab_faults_and_facts_the_version(lab):
+    try:
+        lab.fault(ASKED, "drift", "unplug", "camera", "1")
+        lab.fault(ASKED, "drift", "version", "ce9.15.3.17")
+        lab.fault(ASKED, "drift", "uptime", "2d")
+        with driver(lab, ASKED) as dev:
+            assert dev.ask({"status": "Cameras Camera 1 Connected"}) == {"Cameras Camera 1 Connected": "False"}
+            facts = dev.get_facts()
+        assert facts["os_version"] == facts["software_version"] == "ce9.15.3.17"
+        assert facts["software_display"] == "ce 9.15.3.17"
+        assert 172800 <= facts["uptime"] < 172800 + 60
+    finally:
+        lab.fault(ASKED, "drift", "clear")
+
+
+@pytest.mark.parametrize("query", [
+    {"command": "Dial Number: 10.23.1.131"},                         # not a read
+    {"command": "SystemUnit Boot"},
+    {"command": "xCommand Call Disconnect"},
+    {"command": "CallHistory Get Limit: 1\nxCommand SystemUnit Boot"},   # a second line
+    {"command": "CallHistory Get Limit: 1\rxCommand SystemUnit Boot"},
+    {"command": 'CallHistory Get Limit: 1 | resultId="x"'},
+    {"command": "CallHistory"},
+    {"status": "Cameras\nxCommand SystemUnit Boot"},
+    {"status": "Cameras: True"},
+    {"status": ""},
+    {"config": "SIP"},                                                # no such query kind
+    {"status": "Cameras", "command": "CallHistory Get"},              # one query at a time
+])
+def test_ask_refuses_anything_but_a_read_before_sending_it(lab, query):
+    with driver(lab, ASKED) as dev:
+        with pytest.raises(ConfigError):
+            dev.ask(query)
+    assert sent(lab, ASKED)[1:] == []
+
+
+@pytest.mark.parametrize("raw, version", [
+    ("ce11.17.1.5", "ce11.17.1.5"),
+    ("ce11.17.1.5 2b9c0f5f8c4", "ce11.17.1.5"),          # a build suffix
+    ("CE9.15.3.17.8dc3c1f7b1d", "ce9.15.3.17"),
+    ("RoomOS 11", "RoomOS 11"),                           # not a release: as it is
+])
+def test_software_version(raw, version):
+    assert software_version(raw) == version
 
 
 @pytest.mark.parametrize("text, line", [

@@ -1,5 +1,6 @@
 """The CMS driver (gbtt/drivers/cisco_cms.py) against the lab's MCUs over real HTTPS:
-deploys, ownership, validation, commit failures and their undo, trust and login errors.
+deploys, ownership, validation, commit failures and their undo, trust and login errors, and the
+maintenance queries (ask, probe).
 
 The MCUs vi-xuyen-mcu and ha-giang-mcu are this file's own (other test files use others);
 every test starts by deploying an empty document, which deletes every gbtt- object.
@@ -549,3 +550,107 @@ def test_an_unreachable_mcu_is_a_connect_error(lab):
         port = s.getsockname()[1]
     with pytest.raises(ConnectError):
         driver(lab, HG, port=port, timeout=3).open()
+
+
+# -- maintenance queries: ask and probe --------------------------------------------------------
+
+def test_ask_gives_the_api_answer_as_a_plain_dict(lab, hg):
+    create(lab, hg, "coSpaces", name="gbtt-ask-a", uri="ask.a")
+    create(lab, hg, "coSpaces", name="gbtt-ask-b", uri="ask.b")
+    with driver(lab, hg) as dev:
+        status = dev.ask({"get": "system/status"})
+        facts = dev.get_facts()
+        assert status["softwareVersion"] == facts["os_version"] == "3.9.2"
+        assert status["callLegsActive"] == "0" and status["activated"] == "true"
+        assert isinstance(facts["uptime"], int) and 0 <= facts["uptime"] - int(status["uptimeSeconds"]) <= 1
+        licensing = dev.ask({"get": "system/licensing"})
+        assert licensing["features"]["callBridge"] == {"status": "activated", "expiry": "2030-Dec-31"}
+        assert licensing["features"]["recording"] == {"status": "noLicense"}
+        assert dev.ask({"get": "/system/configuration/cluster"}) == {"participantLimit": "96"}
+        spaces = dev.ask({"get": "coSpaces?filter=gbtt-ask&limit=5"})
+        assert spaces["@total"] == "2"
+        assert sorted(s["name"] for s in spaces["coSpace"]) == ["gbtt-ask-a", "gbtt-ask-b"]   # repeated: a list
+        one = dev.ask({"get": "coSpaces?filter=gbtt-ask-a"})
+        assert one["coSpace"]["uri"] == "ask.a" and set(one["coSpace"]) >= {"@id", "name", "uri"}
+        assert dev.ask({"get": "coSpaces?filter=nothing-like-this"}) == {"@total": "0"}
+        secret = dev.ask({"get": f"coSpaces/{create(lab, hg, 'coSpaces', name='gbtt-ask-c', passcode='8642')}"})
+        assert secret["passcode"] == "<redacted>" and secret["name"] == "gbtt-ask-c"
+    assert "GET /api/v1/coSpaces?filter=gbtt-ask&limit=5" in requests_logged(lab, hg)
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"get": "../admin"}, "not a path"),
+    ({"get": "system/../coSpaces"}, "not a path"),
+    ({"get": "/api/v1/system/status"}, "not a path"),
+    ({"get": "https://10.0.0.1/api/v1/system/status"}, "not a path"),
+    ({"get": "system//status"}, "not a path"),
+    ({"get": "system/status%2F.."}, "not a path"),
+    ({"get": ""}, "not a path"),
+    ({"get": "coSpaces?secret=x"}, "not a list parameter"),
+    ({"get": "coSpaces?limit=5&limit=6"}, "given twice"),
+    ({"get": "coSpaces?limit=all"}, "bad value"),
+    ({"get": "coSpaces?filter"}, "not name=value"),
+    ({"get": "coSpaces", "method": "DELETE"}, "only reads"),
+    ({"post": "coSpaces"}, "only reads"),
+    ({"get": ["system/status"]}, "only reads"),
+    ("system/status", "only reads"),
+])
+def test_ask_refuses_anything_but_a_plain_get(lab, query, message):
+    before = len(requests_logged(lab, HG))
+    with driver(lab, HG) as dev:
+        with pytest.raises(ConfigError, match=message):
+            dev.ask(query)
+    assert requests_logged(lab, HG)[before:] == ["GET /api/v1/system/status"]     # open() only
+
+
+def test_ask_for_what_the_mcu_does_not_have_is_a_config_error(lab):
+    with driver(lab, HG) as dev:
+        with pytest.raises(ConfigError, match="unrecognizedObject"):
+            dev.ask({"get": "system/nothing"})
+        with pytest.raises(ConfigError, match="coSpaceDoesNotExist"):
+            dev.ask({"get": "coSpaces/00000000-0000-0000-0000-000000000000"})
+
+
+def test_probe_reads_the_certificate_without_a_login(lab):
+    before = len(lab.log_entries(HG))
+    dev = driver(lab, HG)                     # never opened: the probe needs no session
+    cert = dev.probe({"tls": True})
+    assert lab.log_entries(HG)[before:] == []     # no request, no login: only a handshake
+    assert cert["verified"] is True and cert["error"] is None
+    assert cert["subject"] == f"CN={HG},O=gbtt embedded lab"
+    assert cert["issuer"] == "CN=gbtt lab CA (127.0.0.1 only),O=gbtt embedded lab"
+    assert cert["not_after"].endswith("Z") and cert["not_before"] < cert["not_after"]
+    assert 823 < cert["days_left"] <= 825 and len(cert["sha256"].split(":")) == 32
+    with pytest.raises(ConfigError, match="tls: true"):
+        dev.probe({"tls": "yes"})
+
+
+@pytest.mark.parametrize("fault, error", [(("badcert",), "unable to get local issuer certificate"),
+                                          (("badcert", "-2"), "certificate has expired")])
+def test_probe_reads_a_certificate_that_does_not_verify(lab, fault, error):
+    lab.fault(HG, *fault)
+    try:
+        cert = driver(lab, HG).probe({"tls": True})
+        with pytest.raises(TrustError, match=error):
+            driver(lab, HG).open()
+    finally:
+        lab.fault(HG, "clear")
+    assert cert["verified"] is False and error in cert["error"]
+    if fault[1:]:
+        assert -2.01 < cert["days_left"] < -1.99 and cert["issuer"].startswith("CN=gbtt lab CA")
+    else:
+        assert cert["issuer"] == "CN=an untrusted CA,O=gbtt embedded lab"
+    assert driver(lab, HG).probe({"tls": True})["verified"] is True
+
+
+def test_probe_without_a_ca_bundle_or_a_listener(lab):
+    cert = driver(lab, HG, ca_bundle=None).probe({"tls": True})
+    assert cert["verified"] is False and "no CA bundle" in cert["error"]
+    assert cert["subject"] == f"CN={HG},O=gbtt embedded lab"
+    wrong = driver(lab, HG, ca_bundle=requests.certs.where()).probe({"tls": True})
+    assert wrong["verified"] is False and "unable to get local issuer certificate" in wrong["error"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ConnectError):
+        driver(lab, HG, port=port, timeout=3).probe({"tls": True})

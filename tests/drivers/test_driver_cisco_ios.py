@@ -1,8 +1,9 @@
 """The ``cisco_ios`` driver against the lab's routers over real SSH (and SCP to ``flash:``),
 host key checking on: facts, the deploy flow (replace, compare, commit with a revert timer,
-health, confirm or rollback), a rejected candidate, redacted secrets, and the errors a caller
-must tell apart (host key, login, connection).  The routers are those of the Hoàng Su Phì
-system, one per test; lab time: a device minute is ``lab.seconds_per_minute`` seconds."""
+health, confirm or rollback), a rejected candidate, redacted secrets, the errors a caller
+must tell apart (host key, login, connection), and the read-only queries of the maintenance
+checks (``ask``).  The routers are those of the Hoàng Su Phì system, one per test; lab time: a
+device minute is ``lab.seconds_per_minute`` seconds."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import time
 import pytest
 
 from gbtt.drivers.base import (AuthenticationError, CommitError, ConfigError, ConnectError, ConnectionParams,
-                               TrustError, driver_for)
-from gbtt.drivers.cisco_ios import IosDriver, default_route_interface, parse_interface_brief
+                               DriverError, TrustError, driver_for)
+from gbtt.drivers.cisco_ios import (IosDriver, default_route_interface, parse_interface_brief, parse_ping,
+                                    parse_show_version, ping_query, show_command)
 
 UPLINK = "GigabitEthernet0/0/0"
 
@@ -51,7 +53,7 @@ def test_facts_and_config(lab):
         config = dev.get_config()
     assert facts["hostname"] == host and facts["vendor"] == "Cisco"
     assert "ISR" in facts["model"] and facts["serial"]
-    assert facts["os_version"] == "17.9.5" and facts["uptime"] >= 0
+    assert facts["os_version"] == "17.09.05" and facts["uptime"] >= 0
     assert config.startswith("version ") and config.endswith("end\n")
     assert f"hostname {host}\n" in config and "Last configuration change" not in config
 
@@ -272,3 +274,98 @@ def test_parsers_read_real_ios_output():
               "C        172.16.1.0 is directly connected, Dialer1\n")
     assert default_route_interface(routes) == ("Dialer1", "")
     assert default_route_interface("Gateway of last resort is not set\n")[0] is None
+
+
+# =========================================================================================
+# Maintenance queries (checks/*.yml)
+# =========================================================================================
+
+def test_ask_show_and_ping_over_ssh(lab):
+    host = "hoang-su-phi-tan-tien-router"
+    mcu = lab.address["hoang-su-phi-mcu"]
+    with IosDriver(host, params(lab, host)) as dev:
+        status = dev.ask({"show": "show ntp status"})
+        assert status.startswith("Clock is synchronized, stratum 3, reference is ")
+        assert dev.ask({"show": "show running-config | include ^hostname"}).strip() == f"hostname {host}"
+        result = dev.ask({"ping": {"target": mcu, "repeat": 20}})
+        assert {k: v for k, v in result.items() if k != "text"} == {
+            "sent": 20, "received": 20, "loss_percent": 0.0, "rtt_min_ms": 1, "rtt_avg_ms": 1, "rtt_max_ms": 2}
+        assert f"Sending 20, 100-byte ICMP Echos to {mcu}, timeout is 2 seconds:" in result["text"]
+        lab.fault(host, "drift", "line", "loss", "10", "latency", "180")
+        try:
+            lossy = dev.ask({"ping": {"target": mcu, "repeat": "20"}})
+        finally:
+            lab.fault(host, "drift", "line", "clear")
+        assert (lossy["received"], lossy["loss_percent"]) == (18, 10.0) and 170 <= lossy["rtt_avg_ms"] <= 190
+        dead = dev.ask({"ping": {"target": "192.0.2.7", "repeat": 3, "timeout": 1}})
+        assert (dead["received"], dead["loss_percent"], dead["rtt_avg_ms"]) == (0, 100.0, None)
+        with pytest.raises(DriverError, match="rejected 'show nonsense'") as rejected:
+            dev.ask({"show": "show nonsense"})
+        assert not isinstance(rejected.value, ConfigError)
+        for query in ({"show": "configure terminal"}, {"show": "show run | redirect flash:x"},
+                      {"command": "show version"}, {"ping": {"target": "hoang-su-phi-mcu"}}):
+            with pytest.raises(ConfigError):
+                dev.ask(query)
+        assert dev.get_facts()["hostname"] == host             # the session goes on after refused queries
+
+
+@pytest.mark.parametrize("value", [
+    "configure terminal", "sh version", "show", "show version\nreload", "show run\r", "reload",
+    "show running-config | redirect flash:copy.txt", "show running-config | tee flash:copy.txt",
+    "show running-config | append flash:copy.txt", "show running-config |", "show running-config | include",
+    "", 42, None,
+])
+def test_show_queries_are_only_show_commands(value):
+    with pytest.raises(ConfigError):
+        show_command("r1", value)
+
+
+def test_show_queries_keep_their_filters():
+    assert show_command("r1", "show ntp status") == "show ntp status"
+    assert show_command("r1", "  show   running-config | include ^ntp ") == "show running-config | include ^ntp"
+    assert show_command("r1", "show interfaces | i errors | ex  0 input") == "show interfaces | i errors | ex 0 input"
+    assert show_command("r1", "SHOW CLOCK") == "SHOW CLOCK"
+
+
+@pytest.mark.parametrize("value", [
+    {"target": "10.23.0.256"}, {"target": "mcu.example"}, {"target": "::1"}, {"repeat": 5},
+    {"target": "10.23.14.2", "repeat": 0}, {"target": "10.23.14.2", "repeat": 101},
+    {"target": "10.23.14.2", "repeat": True}, {"target": "10.23.14.2", "repeat": 2.5},
+    {"target": "10.23.14.2", "timeout": 11}, {"target": "10.23.14.2", "size": 1500}, "10.23.14.2",
+])
+def test_ping_queries_are_checked(value):
+    with pytest.raises(ConfigError):
+        ping_query("r1", value)
+
+
+def test_ping_queries():
+    assert ping_query("r1", {"target": "10.23.14.2"}) == ("10.23.14.2", 5, 2)
+    assert ping_query("r1", {"target": " 10.23.14.2", "repeat": "20", "timeout": 1}) == ("10.23.14.2", 20, 1)
+
+
+def test_ping_and_version_parsers_read_real_ios_output():
+    lossy = parse_ping("Type escape sequence to abort.\n"
+                       "Sending 20, 100-byte ICMP Echos to 10.23.14.2, timeout is 2 seconds:\n"
+                       "!!!!!.!!!!!!!!!!!.!!\n"
+                       "Success rate is 90 percent (18/20), round-trip min/avg/max = 162/181/197 ms\n")
+    assert {k: v for k, v in lossy.items() if k != "text"} == {
+        "sent": 20, "received": 18, "loss_percent": 10.0, "rtt_min_ms": 162, "rtt_avg_ms": 181, "rtt_max_ms": 197}
+    assert lossy["text"].endswith("162/181/197 ms")
+    assert parse_ping("Success rate is 0 percent (0/5)\n")["rtt_avg_ms"] is None
+    assert parse_ping("% Unrecognized host or address, or protocol not running.\n") is None
+    xe = parse_show_version(
+        "Cisco IOS XE Software, Version 17.09.05\n"
+        "Cisco IOS Software [Cupertino], ISR Software (ARMV8EL_LINUX_IOSD-UNIVERSALK9_IAS-M), Version 17.9.5, "
+        "RELEASE SOFTWARE (fc3)\n"
+        "ROM: 17.9(1r)\n\n"
+        "r1 uptime is 1 year, 2 weeks, 3 days, 4 hours, 5 minutes\n"
+        "Uptime for this control processor is 1 year, 2 weeks, 3 days, 4 hours, 7 minutes\n"
+        "cisco ISR1111-4P (1RU) processor with 1518210K/6147K bytes of memory.\n"
+        "Processor board ID FGL2231L0AB\n")
+    assert xe == {"hostname": "r1", "vendor": "Cisco", "model": "ISR1111-4P", "serial": "FGL2231L0AB",
+                  "os_version": "17.09.05", "uptime": 31536000 + 17 * 86400 + 4 * 3600 + 5 * 60}
+    classic = parse_show_version(
+        "Cisco IOS Software, C2900 Software (C2900-UNIVERSALK9-M), Version 15.7(3)M4, RELEASE SOFTWARE (fc1)\n"
+        "r2 uptime is 9 minutes\n"
+        "Cisco CISCO2911/K9 (revision 1.0) with 483328K/40960K bytes of memory.\n")
+    assert (classic["os_version"], classic["uptime"], classic["model"]) == ("15.7(3)M4", 540, "CISCO2911/K9")

@@ -64,6 +64,42 @@ def test_badcert_fault_makes_the_client_refuse_the_server(lab):
     assert requests.get(url(lab, host, "coSpaces"), auth=AUTH, verify=ca, timeout=10).status_code == 200
 
 
+def served_certificate(lab, host: str):
+    """The certificate the device presents (read without verifying it)."""
+    import ssl
+
+    from cryptography import x509
+    der = ssl.get_server_certificate(("127.0.0.1", lab.ports[host]))
+    return x509.load_pem_x509_certificate(der.encode())
+
+
+def test_badcert_days_serves_a_lab_ca_certificate_with_that_much_validity(lab):
+    import datetime as dt
+    host = "quan-ba-mcu"
+    ca = str(lab.settings.ca_bundle)
+    normal = served_certificate(lab, host)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        assert "expires in 10 days" in lab.fault(host, "badcert", "10")
+        soon = served_certificate(lab, host)
+        assert abs((soon.not_valid_after_utc - now).total_seconds() - 10 * 86400) < 120
+        assert soon.issuer == normal.issuer and soon.public_key() == normal.public_key()
+        assert requests.get(url(lab, host, "coSpaces"), auth=AUTH, verify=ca, timeout=10).status_code == 200
+        assert f"{host} (port {lab.ports[host]}): badcert=10.0" in lab.gbtt("status").stdout
+        assert "expired 1.5 days ago" in lab.fault(host, "badcert", "-1.5")
+        with pytest.raises(requests.exceptions.SSLError, match="certificate has expired"):
+            requests.get(url(lab, host, "coSpaces"), auth=AUTH, verify=ca, timeout=10)
+        for bad in ("soon", "nan", "1e9"):
+            proc = lab.gbtt("fault", host, "badcert", bad)
+            assert proc.returncode != 0 and "days of validity" in proc.stderr + proc.stdout
+        with pytest.raises(requests.exceptions.SSLError):          # a refused value changes nothing
+            requests.get(url(lab, host, "coSpaces"), auth=AUTH, verify=ca, timeout=10)
+    finally:
+        lab.fault(host, "clear")
+    assert served_certificate(lab, host).serial_number == normal.serial_number
+    assert requests.get(url(lab, host, "coSpaces"), auth=AUTH, verify=ca, timeout=10).status_code == 200
+
+
 def test_drop_fault_cuts_the_connection_after_n_requests(lab):
     host = "bac-me-mcu"
     ca = str(lab.settings.ca_bundle)

@@ -580,6 +580,159 @@ def test_drift(lab, codec, sh):
         codec.drift(["Standby Delay", "1000"])
     with pytest.raises(ValueError, match="takes"):
         codec.drift(["SystemUnit Name"])
+    # a path of several words is a setting, even when its first word names a status fault
+    assert codec.drift(["SIP DisplayName", "Sở TTTT"]) == "SIP DisplayName: '' -> 'Sở TTTT'"
+    assert codec.drift(["H323 Mode", "On"]) == "H323 Mode: 'Off' -> 'On'"
+
+
+# -- status faults (drift sub-commands) ------------------------------------------------------
+
+def test_unplugged_camera_display_and_microphone(codec, sh):
+    assert codec.drift(["unplug", "camera", "2"]) == "camera 2 disconnected"
+    cameras = values(sh.feed("xStatus Cameras"), "*s")
+    assert cameras["Cameras Camera 1 Connected"] == "True"
+    assert cameras["Cameras Camera 2 Connected"] == "False"
+    assert cameras["Cameras Camera 2 Model"] == "" and "Cameras Camera 2 Position Pan" not in cameras
+    assert status(sh, "Video Input Connector 2 Connected") == "False"
+    assert command(sh, "Camera PositionSet CameraId: 2 Pan: 10")["Reason"] == "Camera 2 is not connected."
+    assert command(sh, "Camera Preset Store CameraId: 2")["status"] == "Error"
+    codec.drift(["unplug display 1"])                 # one argument, as words: the same
+    assert status(sh, "Video Output Connector 1 Connected") == "False"
+    assert status(sh, "Video Output Connector 1 ConnectedDevice Name") == ""
+    codec.drift(["unplug", "microphone", "1"])
+    codec.drift(["plug", "microphone", "5"])
+    mics = values(sh.feed("xStatus Audio Input Connectors Microphone"), "*s")
+    assert [n for n in range(1, 9) if mics[f"Audio Input Connectors Microphone {n} ConnectionStatus"]
+            == "Connected"] == [2, 5]
+    assert codec.drift(["plug", "camera", "2"]) == "camera 2 connected"
+    assert status(sh, "Cameras Camera 2 Model") == "PTZ 4K"
+    assert codec.state["faults"]["peripherals"] == {"display 1": False, "microphone 1": False,
+                                                    "microphone 5": True}
+    with pytest.raises(ValueError, match="has cameras 1-2"):
+        codec.drift(["unplug", "camera", "3"])
+    with pytest.raises(ValueError, match="unplug camera|microphone|display"):
+        codec.drift(["unplug", "speaker", "1"])
+
+
+def test_registration_ntp_and_version_faults(codec, sh):
+    sh.feed("xConfiguration SIP URI: so-tttt@10.23.2.2")
+    sh.feed("xConfiguration SIP Proxy 1 Address: 10.23.2.2")
+    assert status(sh, "SIP Registration 1 Status") == "Registered"
+    assert status(sh, "SIP Proxy 1 Status") == "Active"
+    assert codec.drift(["sip", "failed"]) == "SIP registration: Failed (Request Timeout)"
+    sip = values(sh.feed("xStatus SIP"), "*s")
+    assert (sip["SIP Registration 1 Status"], sip["SIP Registration 1 Reason"]) == ("Failed", "Request Timeout")
+    assert sip["SIP Proxy 1 Status"] == "Timeout"
+    codec.drift(["sip", "failed", "401 Unauthorized"])
+    assert status(sh, "SIP Registration 1 Reason") == "401 Unauthorized"
+    codec.drift(["sip", "auto"])
+    assert status(sh, "SIP Registration 1 Status") == "Registered"
+    assert codec.drift(["h323", "rejected"]) == ("H.323 gatekeeper registration: Rejected "
+                                                 "(Gatekeeper rejected the registration)")
+    assert status(sh, "H323 Gatekeeper Status") == "Rejected"
+    with pytest.raises(ValueError, match="Bogus"):
+        codec.drift(["h323", "Bogus"])
+    sh.feed("xConfiguration NetworkServices NTP Mode: Manual")
+    sh.feed("xConfiguration NetworkServices NTP Server 1 Address: 10.23.0.123")
+    assert status(sh, "NetworkServices NTP Status") == "Synced"
+    for words, state, address in ((["ntp", "unsynced"], "NotSynced", ""),
+                                  (["ntp", "Discarded"], "Discarded", "10.23.0.123"),
+                                  (["ntp", "unknown"], "Unknown", ""),
+                                  (["ntp", "auto"], "Synced", "10.23.0.123")):
+        codec.drift(words)
+        ntp = values(sh.feed("xStatus NetworkServices NTP"), "*s")
+        assert (ntp["NetworkServices NTP Status"], ntp["NetworkServices NTP CurrentAddress"]) == (state, address)
+    assert codec.drift(["version", "ce9.15.3.17"]) == "software ce9.15.3.17 (ce 9.15.3.17)"
+    assert status(sh, "SystemUnit Software Version") == "ce9.15.3.17"
+    assert status(sh, "SystemUnit Software DisplayName") == "ce 9.15.3.17"
+    assert "Cisco Codec Release ce 9.15.3.17" in codec.greeting()
+    with pytest.raises(ValueError, match="version ce9.15.3.17"):
+        codec.drift(["version", "11.17"])
+    codec.drift(["version", "auto"])
+    assert status(sh, "SystemUnit Software Version") == "ce11.17.1.5"
+
+
+def test_uptime_drift(codec, sh):
+    assert codec.drift(["uptime", "30d"]).startswith("up 2592000 s")
+    assert 2592000 <= int(status(sh, "SystemUnit Uptime")) < 2592010
+    codec.reboot()
+    assert int(status(sh, "SystemUnit Uptime")) < 10
+    with pytest.raises(ValueError, match="uptime 30d"):
+        codec.drift(["uptime", "a", "month"])
+
+
+def connected_call(sh: CeShell, codec: CeCodec, seconds: float) -> str:
+    """An incoming call from the MCU, connected ``seconds`` ago and then hung up: its id."""
+    codec.state["config"]["Conference AutoAnswer Mode"] = "On"
+    cid = codec.incoming_call("sip:giao-ban@10.23.2.2", 2048)
+    codec.state["calls"][str(cid)]["connectedAt"] -= seconds
+    command(sh, "Call Disconnect")
+    return str(cid)
+
+
+def test_call_history_detail_levels_and_media_statistics(codec, sh):
+    command(sh, "Dial Number: 10.99.99.99")                      # never connects
+    cid = connected_call(sh, codec, 60)
+    basic = command(sh, "CallHistory Get Limit: 1")
+    assert {k.split(" ", 2)[2] for k in basic if k.startswith("Entry 0 ")} == {
+        "CallHistoryId", "CallbackNumber", "DisplayName", "StartTime", "DaysAgo", "OccurrenceType",
+        "IsAcknowledged"}
+    full = command(sh, "CallHistory Get Limit: 2 DetailLevel: Full")
+    assert full["Entry 0 CallId"] == cid and full["Entry 0 Duration"] == "60"
+    assert full["Entry 0 DaysAgo"] == "0" and full["Entry 0 EndTime"].endswith("Z")
+    for channel in ("Audio Incoming", "Audio Outgoing", "Video Incoming", "Video Outgoing"):
+        lost, packets = map(int, full[f"Entry 0 {channel} PacketLoss"].split("/"))
+        assert lost == 0 and full[f"Entry 0 {channel} PacketLossPercent"] == "0.00"
+        assert 1 <= int(full[f"Entry 0 {channel} MaxJitter"]) <= 11
+        per_second = 50 if channel.startswith("Audio") else (2048 - 64) * 1000 / 8 / 1100
+        assert 60 * per_second <= packets <= 61 * per_second
+    assert full["Entry 1 Audio Incoming PacketLoss"] == "0/0"      # the call that failed
+    assert full["Entry 1 Video Incoming MaxJitter"] == "0"
+
+
+def test_a_lossy_last_call_and_clear(codec, sh):
+    with pytest.raises(ValueError, match="history is empty"):
+        codec.drift(["lastcall", "loss", "4"])
+    command(sh, "Dial Number: 10.99.99.99")
+    with pytest.raises(ValueError, match="never connected"):
+        codec.drift(["lastcall", "loss", "4"])
+    connected_call(sh, codec, 600)
+    assert codec.drift(["lastcall", "loss", "4.5", "jitter", "60"]).endswith(": loss 4.5, jitter 60")
+    full = command(sh, "CallHistory Get Limit: 1 DetailLevel: Full")
+    for channel in ("Audio Incoming", "Video Incoming"):
+        lost, packets = map(int, full[f"Entry 0 {channel} PacketLoss"].split("/"))
+        assert lost == round(packets * 0.045)
+        assert full[f"Entry 0 {channel} PacketLossPercent"] == "4.50"
+        assert full[f"Entry 0 {channel} MaxJitter"] == "60"
+    assert full["Entry 0 Video Outgoing PacketLossPercent"] == "0.00"     # what was sent is fine
+    for words in (["lastcall", "loss"], ["lastcall", "loss", "101"], ["lastcall", "delay", "3"]):
+        with pytest.raises(ValueError, match="lastcall"):
+            codec.drift(words)
+    codec.drift(["sip", "failed"])
+    assert codec.drift(["clear"]) == "status as the codec would report it: cleared sip, lastcall"
+    full = command(sh, "CallHistory Get Limit: 1 DetailLevel: Full")
+    assert full["Entry 0 Video Incoming PacketLossPercent"] == "0.00"
+    assert codec.drift(["clear"]) == "status as the codec would report it: nothing to clear"
+
+
+def test_status_faults_are_kept_in_the_state(lab, codec):
+    codec.drift(["unplug", "camera", "1"])
+    codec.drift(["ntp", "discarded"])
+    codec.drift(["version", "ce9.15.3.17"])
+    codec.reboot()                                       # hardware and the network stay as they are
+    again = CeCodec(facts(), FakeLab(), json.loads(json.dumps(codec.state))).shell("admin")
+    assert status(again, "Cameras Camera 1 Connected") == "False"
+    assert status(again, "NetworkServices NTP Status") == "Discarded"
+    assert status(again, "SystemUnit Software Version") == "ce9.15.3.17"
+    codec.factory_reset()                                # gbtt lab reset
+    assert codec.state["faults"] == {}
+
+
+def test_peripherals_list(sh):
+    listed = command(sh, "Peripherals List")
+    assert (listed["Device 1 Type"], listed["Device 1 Name"]) == ("TouchPanel", "Cisco Room Navigator")
+    assert listed["Device 1 SoftwareInfo"] == "ce11.17.1.5"
+    assert "Device 1 Type" not in command(sh, "Peripherals List Type: ControlSystem")
 
 
 # -- users ----------------------------------------------------------------------------------
@@ -845,7 +998,7 @@ def test_incoming_call_from_the_mcu_auto_answered(lab, codec, sh):
     assert status(sh, "SystemUnit State NumberOfActiveCalls") == "1"
     codec.end_call(cid)
     assert calls(sh) == {}
-    entry = command(sh, "CallHistory Get Limit: 1")
+    entry = command(sh, "CallHistory Get Limit: 1 DetailLevel: Full")
     assert entry["Entry 0 OccurrenceType"] == "Received"
     assert entry["Entry 0 DisconnectCauseType"] == "RemoteDisconnect"
     with pytest.raises(KeyError):
@@ -862,7 +1015,7 @@ def test_incoming_call_rings_without_auto_answer(codec, sh):
     second = codec.incoming_call("10.23.2.2", 2000)
     assert command(sh, "Call Reject")["status"] == "OK"
     assert list(calls(sh)) == [str(cid)]
-    history = command(sh, "CallHistory Get Limit: 1")
+    history = command(sh, "CallHistory Get Limit: 1 DetailLevel: Full")
     assert history["Entry 0 CallHistoryId"] == str(second)
     assert history["Entry 0 OccurrenceType"] == "Missed"
     assert history["Entry 0 DisconnectCauseType"] == "LocalReject"
@@ -907,8 +1060,8 @@ def test_dial_between_two_codecs(lab, codec, other, sh):
     assert theirs["DisplayName"] == "Sở Thông tin và Truyền thông"
     command(sh, f"Call Disconnect CallId: {result['CallId']}")
     assert calls(sh) == {} and calls(kit) == {}
-    assert command(kit, "CallHistory Get")["Entry 0 DisconnectCauseType"] == "RemoteDisconnect"
-    assert command(sh, "CallHistory Get")["Entry 0 DisconnectCauseType"] == "LocalDisconnect"
+    assert command(kit, "CallHistory Get DetailLevel: Full")["Entry 0 DisconnectCauseType"] == "RemoteDisconnect"
+    assert command(sh, "CallHistory Get DetailLevel: Full")["Entry 0 DisconnectCauseType"] == "LocalDisconnect"
 
 
 @pytest.mark.parametrize("number", [f"sip:someone@{KIT}", "h323:10.23.2.132",
@@ -930,7 +1083,7 @@ def test_dial_a_codec_that_rings_then_answers_or_rejects(codec, other, sh):
     second = command(sh, "Dial Number: 10.23.2.132")["CallId"]
     command(kit, "Call Reject")
     assert calls(sh) == {}
-    history = command(sh, "CallHistory Get Limit: 1")
+    history = command(sh, "CallHistory Get Limit: 1 DetailLevel: Full")
     assert history["Entry 0 CallHistoryId"] == second
     assert history["Entry 0 DisconnectCauseType"] == "RemoteRejected"
 
@@ -945,7 +1098,7 @@ def test_dial_that_cannot_connect(lab, codec, sh, number, cause_type, cause):
     result = command(sh, f'Dial Number: "{number}"')
     assert result["status"] == "OK" and result["CallId"] == "1"      # as on a codec: it fails later
     assert calls(sh) == {}
-    history = command(sh, "CallHistory Get")
+    history = command(sh, "CallHistory Get DetailLevel: Full")
     assert history["Entry 0 DisconnectCauseType"] == cause_type
     assert history["Entry 0 DisconnectCause"] == cause
     assert history["Entry 0 OccurrenceType"] == "Placed"
@@ -957,7 +1110,7 @@ def test_dial_a_busy_codec(codec, other, sh):
         other.incoming_call("10.23.2.2", 2000)
     command(sh, "Dial Number: 10.23.2.132")
     assert calls(sh) == {}
-    assert command(sh, "CallHistory Get")["Entry 0 DisconnectCauseType"] == "RemoteBusy"
+    assert command(sh, "CallHistory Get DetailLevel: Full")["Entry 0 DisconnectCauseType"] == "RemoteBusy"
 
 
 def test_disconnect_errors_and_disconnect_all(codec, sh):
@@ -979,8 +1132,8 @@ def test_reboot_drops_calls_on_both_sides(lab, codec, other, sh):
     fresh = codec.shell("admin")
     assert calls(fresh) == {} and calls(other.shell("admin")) == {}
     assert configured(fresh, "SystemUnit Name") == "Kept"
-    assert command(other.shell("admin"), "CallHistory Get")["Entry 0 DisconnectCauseType"] == "OtherRemote"
-    assert command(fresh, "CallHistory Get")["Entry 0 DisconnectCauseType"] == "OtherLocal"
+    assert command(other.shell("admin"), "CallHistory Get DetailLevel: Full")["Entry 0 DisconnectCauseType"] == "OtherRemote"
+    assert command(fresh, "CallHistory Get DetailLevel: Full")["Entry 0 DisconnectCauseType"] == "OtherLocal"
 
 
 def test_calls_are_in_the_state(lab, codec):

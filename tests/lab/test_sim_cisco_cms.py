@@ -662,6 +662,21 @@ def test_the_called_mcu_refuses_without_rule_or_cospace(mcu, lab, spoke, change,
                and reason in detail for host, _, detail in lab.entries)
 
 
+def test_the_called_mcu_refuses_at_its_participant_limit(mcu, lab, spoke):
+    """A Call Bridge's participantLimit (/system/configuration/cluster) counts its connected
+    legs, whatever their call: at the limit an incoming call is refused."""
+    create(mcu, "outboundDialPlanRules", domain=SPOKE_ADDRESS, sipProxy=SPOKE_ADDRESS)
+    cid = start_call(mcu)
+    assert api(spoke, "PUT", "system/configuration/cluster", {"participantLimit": "1"}).status == 200
+    assert state(dial(mcu, cid, f"gbtt-link-ym@{SPOKE_ADDRESS}")[1]) == ("connected", None)
+    assert state(dial(mcu, cid, f"lienket@{SPOKE_ADDRESS}")[1]) == ("disconnected", "callRejected")
+    assert any(host == SPOKE_HOST and "participantLimit 1 is reached" in detail for host, _, detail in lab.entries)
+    assert api(spoke, "POST", "system/configuration/cluster", {"participantLimit": ""}).status == 200
+    assert state(dial(mcu, cid, f"5001@{SPOKE_ADDRESS}")[1]) == ("connected", None)
+    assert text(get(spoke, "system/status"), "callLegsActive") == "2"
+    assert text(get(mcu, "system/status"), "callLegsActive") == "2"     # the limit counts incoming calls only
+
+
 def test_cascade_legs_survive_a_restart_and_hang_up_across(mcu, lab, spoke):
     create(mcu, "outboundDialPlanRules", domain=SPOKE_ADDRESS, sipProxy=SPOKE_ADDRESS)
     cid = start_call(mcu)
@@ -701,8 +716,61 @@ def test_system_status(mcu):
 def test_system_licensing(mcu):
     features = get(mcu, "system/licensing").find("features")
     assert features.find("callBridge/status").text == "activated"
-    assert features.find("callBridge/expiry").text
-    assert features.find("recording/status").text == "noLicense"
+    assert features.find("callBridge/expiry").text == "2030-Dec-31"
+    assert features.find("recording/status").text == "noLicense" and features.find("recording/expiry") is None
+
+
+def test_cluster_configuration(mcu, lab):
+    cluster = get(mcu, "system/configuration/cluster")
+    assert cluster.tag == "cluster" and [(c.tag, c.text) for c in cluster] == [("participantLimit", "96")]
+    assert api(mcu, "PUT", "system/configuration/cluster",
+               {"uniqueName": "xin-man", "participantLimit": "007", "loadLimit": "120000"}).status == 200
+    assert [(c.tag, c.text) for c in get(mcu, "system/configuration/cluster")] == \
+        [("uniqueName", "xin-man"), ("participantLimit", "7"), ("loadLimit", "120000")]
+    assert failure(api(mcu, "PUT", "system/configuration/cluster", {"participantLimit": "many"}), 400).attrib == \
+        {"parameter": "participantLimit", "error": "invalidValue"}
+    assert failure(api(mcu, "PUT", "system/configuration/cluster", {"callLegsActive": "1"}), 400).attrib == \
+        {"parameter": "callLegsActive", "error": "unrecognised"}
+    assert failure(api(mcu, "DELETE", "system/configuration/cluster"), 405).tag == "invalidOperation"
+    again = CmsMcu(facts(), lab, json.loads(json.dumps(mcu.state)))
+    assert text(get(again, "system/configuration/cluster"), "participantLimit") == "7"
+    bigger = CmsMcu(Facts(host="tinh-mcu", platform="cisco_cms", device_class="mcu", address="10.23.1.2",
+                          model="Cisco Meeting Server 2000"), lab)
+    assert text(get(bigger, "system/configuration/cluster"), "participantLimit") == "700"
+    virtual = CmsMcu(Facts(host="vm-mcu", platform="cisco_cms", device_class="mcu", address="10.23.1.3"), lab)
+    assert len(get(virtual, "system/configuration/cluster")) == 0          # no limit set
+
+
+def test_a_state_saved_before_the_cluster_was_simulated_gets_the_factory_one(mcu, lab):
+    saved = json.loads(json.dumps(mcu.state))
+    del saved["system"]["cluster"]
+    assert text(get(CmsMcu(facts(), lab, saved), "system/configuration/cluster"), "participantLimit") == "96"
+
+
+def test_drift_cluster_and_software_version(mcu):
+    assert mcu.drift(["cluster", "participantLimit", "5"]) == "cluster: participantLimit '96' -> '5'"
+    assert text(get(mcu, "system/configuration/cluster"), "participantLimit") == "5"
+    assert mcu.drift(["cluster", "participantLimit", ""]) == "cluster: participantLimit '5' -> ''"
+    with pytest.raises(ValueError, match="parameterError"):
+        mcu.drift(["cluster", "participantLimit", "-1"])
+    assert mcu.drift(["version", "3.8.1"]) == "softwareVersion '3.9.2' -> '3.8.1'"
+    assert text(get(mcu, "system/status"), "softwareVersion") == "3.8.1"
+    mcu.reboot()                                                            # firmware stays installed
+    assert text(get(mcu, "system/status"), "softwareVersion") == "3.8.1"
+    assert mcu.drift(["version", "baseline"]) == "softwareVersion '3.8.1' -> '3.9.2'"
+    assert text(get(mcu, "system/status"), "softwareVersion") == "3.9.2"
+    for args in (["version", "3.8 beta"], ["version", ""], ["cluster", "participantLimit"]):
+        with pytest.raises(ValueError):
+            mcu.drift(args)
+
+
+def test_drift_licence_expiry_and_grace(mcu):
+    assert mcu.drift(["licence", "shared", "grace", "2026-Dec-01"]) == "licence shared: grace (expiry 2026-Dec-01)"
+    shared = get(mcu, "system/licensing").find("features/shared")
+    assert (text(shared, "status"), text(shared, "expiry")) == ("grace", "2026-Dec-01")
+    assert text(get(mcu, "system/status"), "activated") == "true"
+    mcu.drift(["licence", "callBridge", "grace"])
+    assert text(get(mcu, "system/status"), "activated") == "true"          # grace still works
 
 
 def test_reboot_drops_calls_keeps_configuration(mcu, lab):

@@ -989,6 +989,146 @@ def test_drift(router):
         router.drift(["hostnmae", "x"])
 
 
+# -- health faults (the maintenance checks) --------------------------------------------------
+
+MCU_ADDRESS = "10.23.12.2"
+
+
+class FakeMcu:
+    def __init__(self, host: str, address: str):
+        self.facts = Facts(host=host, platform="cisco_cms", device_class="mcu", address=address)
+
+
+@pytest.fixture
+def site(lab, router):
+    """The system's MCU beyond the line, and the router's own codec (its endpoint's name) on the LAN."""
+    lab.devices["dong-van-mcu"] = FakeMcu("dong-van-mcu", MCU_ADDRESS)
+    lab.devices["dong-van-lung-cu-codec"].facts.name = router.facts.name
+    return lab
+
+
+def echo_marks(out: str) -> str:
+    return "".join(line for line in out.splitlines() if set(line) <= {"!", "."} and line)
+
+
+def test_line_fault_loses_and_delays_echoes_beyond_the_site(router, cli, site):
+    assert cli.run(f"ping {MCU_ADDRESS} repeat 20").endswith(
+        "Success rate is 100 percent (20/20), round-trip min/avg/max = 1/1/2 ms\n")
+    assert router.drift(["line", "loss", "10", "latency", "180"]) == \
+        "line: 10 % loss, 180 ms latency beyond the site"
+    out = cli.run(f"ping {MCU_ADDRESS} repeat 20")
+    assert echo_marks(out).count(".") == 2 and len(echo_marks(out)) == 20
+    found = re.search(r"Success rate is 90 percent \(18/20\), round-trip min/avg/max = (\d+)/(\d+)/(\d+) ms\n$", out)
+    low, average, high = map(int, found.groups())
+    assert 162 <= low <= average <= high <= 198 and 170 <= average <= 190
+    assert cli.run(f"ping {MCU_ADDRESS} repeat 20") == out                    # the same ping, the same answer
+    assert "Success rate is 80 percent (4/5)" in cli.run(f"ping {MCU_ADDRESS}")   # 10 % of 5, rounded up
+    assert echo_marks(cli.run(f"ping {MCU_ADDRESS} repeat 100")).count(".") == 10
+    for local in ("10.23.12.133", ADDRESS):                                    # its codec, itself: no line
+        assert cli.run(f"ping {local} repeat 20").endswith("(20/20), round-trip min/avg/max = 1/1/2 ms\n")
+    assert cli.run("ping 8.8.8.8").endswith("Success rate is 0 percent (0/5)\n")
+    router.drift(["line", "clear"])
+    assert cli.run(f"ping {MCU_ADDRESS}").endswith("(5/5), round-trip min/avg/max = 1/1/2 ms\n")
+
+
+def test_an_echo_slower_than_the_timeout_is_lost(router, cli, site):
+    router.drift(["line", "latency", "2500"])
+    assert cli.run(f"ping {MCU_ADDRESS} timeout 2").endswith("\n.....\nSuccess rate is 0 percent (0/5)\n")
+    out = cli.run(f"ping {MCU_ADDRESS} timeout 3")
+    assert "\n!!!!!\nSuccess rate is 100 percent (5/5), round-trip min/avg/max = 2" in out
+
+
+def test_napalm_reads_the_lossy_line(napalm, router, site):
+    router.drift(["line", "loss", "10", "latency", "180"])
+    result = napalm.ping(MCU_ADDRESS, count=20)["success"]
+    assert (result["probes_sent"], result["packet_loss"]) == (20, 2)
+    assert 170 <= result["rtt_avg"] <= 190
+
+
+def test_errors_fault_sets_the_uplink_counters(router, cli):
+    assert router.drift(["errors", "crc", "1200", "input", "1500", "drops", "300"]) == \
+        "errors: GigabitEthernet0/0/0 counters crc 1200, input 1500, drops 300"
+    uplink = cli.run("show interfaces GigabitEthernet0/0/0")
+    assert "  Input queue: 0/375/0/0 (size/max/drops/flushes); Total output drops: 300\n" in uplink
+    assert "\n     1500 input errors, 1200 CRC, 300 frame, 0 overrun, 0 ignored\n" in uplink
+    assert "\n     0 output errors, 0 collisions, 0 interface resets\n" in uplink
+    spare = cli.run("show interfaces GigabitEthernet0/0/1")
+    assert "\n     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored\n" in spare and "output drops: 0\n" in spare
+    router.drift(["errors", "crc", "7", "output", "2", "packets", "5000000"])    # input errors count CRC errors
+    uplink = cli.run("show interfaces GigabitEthernet0/0/0")
+    assert "\n     7 input errors, 7 CRC, 0 frame," in uplink and "\n     2 output errors," in uplink
+    packets = int(re.search(r"(\d+) packets input", uplink).group(1))
+    assert 5_000_000 <= packets < 5_001_000 and "Total output drops: 0\n" in uplink
+    router.drift(["errors", "clear"])
+    assert "\n     0 input errors, 0 CRC, 0 frame," in cli.run("show interfaces GigabitEthernet0/0/0")
+
+
+def test_ntp_fault_unsynchronises_the_clock(router, cli):
+    assert router.drift(["ntp", "unsynced"]) == "ntp: unsynchronised (no server answers)"
+    status = cli.run("show ntp status")
+    assert status.startswith("Clock is unsynchronized, stratum 16, no reference clock\n")
+    assert "reference time is 00000000.00000000 (07:00:00.000 ICT Mon Jan 1 1900)\n" in status
+    assert status.endswith("system poll interval is 64, never updated.\n")
+    assert "\n ~10.23.0.10      .INIT.          16      -     64     0  0.000   0.000 15937.\n" in \
+        cli.run("show ntp associations")
+    assert cli.run("show clock").startswith("*")
+    assert router.drift(["ntp", "server", "10.23.0.12"]).startswith("running-config: ")   # configuration still
+    router.drift(["ntp", "synced"])
+    assert cli.run("show ntp status").startswith("Clock is synchronized, stratum 3, reference is 10.23.0.10\n")
+    assert not cli.run("show clock").startswith("*")
+
+
+def test_version_fault_runs_another_version(router, cli):
+    change = router.state["last_change"]
+    assert router.drift(["version", "16.12.04"]) == "version: runs 16.12.04"
+    version = cli.run("show version")
+    assert version.startswith("Cisco IOS XE Software, Version 16.12.04\nCisco IOS Software [Gibraltar], ISR "
+                              "Software (ARMV8EL_LINUX_IOSD-UNIVERSALK9_IAS-M), Version 16.12.4, RELEASE SOFTWARE")
+    assert cli.run("show running-config | include ^version") == "version 16.12\n"
+    assert router.state["last_change"] == change                       # as after a reload, not a change
+    router.drift(["version", "17.09.04"])
+    assert cli.run("show running-config | include ^version") == "version 17.9\n"
+    assert "[Cupertino]" in cli.run("show version")
+    router.drift(["version", "clear"])
+    assert cli.run("show version").startswith("Cisco IOS XE Software, Version 17.09.05\n")
+    assert router.drift(["version", "17.9"]) == "running-config: version 17.9 (no change)"   # a configuration line
+
+
+def test_health_faults_last_until_cleared_or_reset(router, lab):
+    for words in (["line", "loss", "5"], ["errors", "crc", "3"], ["ntp", "unsynced"], ["version", "16.12.04"]):
+        router.drift(words)
+    faults = dict(router.state["health"])
+    again = IosRouter(router_facts(), lab, json.loads(json.dumps(router.state)))   # gbtt lab down, up
+    assert again.state["health"] == faults and again.software == "16.12.04"
+    again.reboot()
+    assert again.state["health"] == faults and "version 16.12\n" in running(again)
+    assert again.drift(["clear"]) == "health faults cleared: errors, line, ntp, software"
+    assert again.state["health"] == {} and "version 17.9\n" in running(again)
+    assert again.drift(["clear"]) == "health faults cleared: none were set"
+    router.factory_reset()
+    assert router.state.get("health", {}) == {} and router.software == "17.09.05"
+
+
+@pytest.mark.parametrize("words, message", [
+    (["line", "loss", "101"], r"line: loss 101 is out of range \(0 to 100\)"),
+    (["line", "loss"], r"line takes \[loss N\] \[latency N\] or clear"),
+    (["line", "latency", "fast"], r"line: latency 'fast' is not a number"),
+    (["errors"], r"errors takes \[crc N\] \[input N\] \[output N\] \[drops N\] \[packets N\] or clear"),
+    (["errors", "collisions", "4"], r"errors: unknown word 'collisions'"),
+    (["errors", "crc", "-1"], r"errors: crc -1 is out of range"),
+    (["errors", "crc", "1.5"], r"errors: crc 1.5 is not a whole number"),
+])
+def test_health_fault_words_are_checked(router, words, message):
+    with pytest.raises(ValueError, match=message):
+        router.drift(words)
+    assert router.state.get("health", {}) == {}
+
+
+def test_configuration_lines_are_not_health_faults(router):
+    assert router.drift(["line", "vty", "0", "4"]) == "running-config: line vty 0 4 (no change)"
+    assert router.drift(["line loss 10"]) == "line: 10 % loss, 0 ms latency beyond the site"   # one argument
+
+
 def test_tclsh_writes_a_file_as_netmiko_inline_transfer_does(router, cli):
     source = "hostname lab-r1\n!\nend"
     cli.run("tclsh")
