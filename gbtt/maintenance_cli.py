@@ -91,6 +91,58 @@ def add_parser(sub) -> None:
     d.add_argument("--today", help="the day to judge (YYYY-MM-DD; default: today in the province)")
     d.add_argument("--format", choices=["text", "json"], default="text")
     d.set_defaults(func=cmd_due)
+    f = msub.add_parser("confirm", help="ask a person the operator checklist and write the vars file for the "
+                        "playbook (-e @FILE)", description="Items left empty stay unconfirmed (never passed).")
+    f.add_argument("-o", "--output", default="confirm.yml")
+    f.add_argument("--endpoint", action="append", help="answer for this endpoint id (repeatable; default: all)")
+    f.add_argument("--checks", help="checks folder (default: the project's checks/)")
+    f.add_argument("--force", action="store_true", help="replace an existing file")
+    f.set_defaults(func=cmd_confirm)
     c = msub.add_parser("checks", help="list the declared checks (checks/*.yml)")
     c.add_argument("--checks", help="checks folder (default: the project's checks/)")
     c.set_defaults(func=cmd_checks)
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    """Ask a person each operator item of checks/ and write the vars file the playbook takes."""
+    import yaml
+    try:
+        items = [c for c in (ck.load(Path(args.checks)) if args.checks else ck.load()) if c.operator]
+    except ck.CheckError as exc:
+        print(f"gbtt maintenance confirm: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    out = Path(args.output)
+    if out.exists() and not args.force:
+        print(f"gbtt maintenance confirm: {out} exists; --force to replace it", file=sys.stderr)
+        return EXIT_USAGE
+    ask = input
+    print("Xác nhận các hạng mục bảo trì do người vận hành kiểm tra (Điều 3 Quy chế).\n"
+          "Trả lời: d = đạt, k = không đạt, b = bỏ qua (không áp dụng); Enter để trống = chưa xác nhận.")
+    name = ask("Họ và tên người xác nhận: ").strip()
+    if not name:
+        print("gbtt maintenance confirm: no name given: nothing written (an item counts only with a name)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    answers: dict[str, dict] = {}
+    codes = {"d": "pass", "k": "fail", "b": "n/a"}
+    for scope in args.endpoint or ["*"]:
+        where = "mọi điểm cầu" if scope == "*" else f"điểm cầu {scope}"
+        for check in items:
+            while True:
+                reply = ask(f"[{where}] {check.title_vi} (d/k/b): ").strip().lower()
+                if reply in codes or reply == "":
+                    break
+                print("  trả lời d, k, b hoặc để trống")
+            if not reply:
+                continue
+            entry: dict | str = codes[reply]
+            if reply == "k":
+                note = ask("  ghi chú (tình trạng, đã báo ai): ").strip()
+                entry = {"status": "fail", "note": note} if note else "fail"
+            answers.setdefault(scope, {})[check.id] = entry
+    doc = {"gbtt_operator_checks": {"confirmed_by": name, "confirmed_at": dt.datetime.now().astimezone().isoformat(
+        timespec="minutes"), "items": answers}}
+    out.write_text("---\n# Written by gbtt maintenance confirm; pass it to playbooks/maintenance.yml with -e @"
+                   f"{out.name}\n" + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    print(f"wrote {out}: {sum(len(v) for v in answers.values())} answer(s) by {name}")
+    return EXIT_OK

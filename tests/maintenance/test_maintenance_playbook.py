@@ -10,7 +10,9 @@ import json
 import yaml
 
 from conftest import ROOT, run, tool
+from gbtt import checks as ck
 from gbtt import maintenance as mt
+from gbtt.maintenance import check_device
 
 SYSTEM, GROUP = "bac-me", "sys_bac_me"
 OPERATOR_IDS = ("operator-fire-safety", "operator-power", "operator-environment", "operator-camera-care")
@@ -87,3 +89,33 @@ def test_without_the_operators_confirmation_the_record_is_incomplete(lab, tmp_pa
     assert not doc["complete"]
     assert {r["status"] for rows in doc["operator"].values() for r in rows} == {"unconfirmed"}
     assert due(lab, tmp_path).returncode == 1
+
+
+def test_a_healthy_deployed_system_passes_every_check(lab, tmp_path):
+    """After playbooks/site.yml, every check of every device of the system passes; the lab's
+    devices all booted with the lab, so `uptime` warns (rebooted within the last day) and nothing
+    else may; a codec that has not been in a call yet has no call quality (n/a)."""
+    deploy = run([tool("ansible-playbook"), "-i", str(ROOT / "inventory" / "lab"), str(ROOT / "playbooks" / "site.yml"),
+                  "--limit", GROUP, "-e", f"gbtt_backup_dir={tmp_path / 'backups'}",
+                  "-e", f"gbtt_audit_log={tmp_path / 'audit.log'}"], **lab.env)
+    assert deploy.returncode == 0, deploy.stdout[-3000:]
+    proc = maintenance(lab, tmp_path, "-e", confirmations(tmp_path), "-e", "gbtt_fail_on_findings=true")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    (path,) = mt.records(tmp_path / "records", SYSTEM)
+    doc = mt.read(path)
+    odd = [(d["host"], r["check"], r["status"], r["value"]) for d in doc["devices"] for r in d["results"]
+           if r["status"] not in ("pass", "n/a") and not (r["check"] == "uptime" and r["status"] == "warn")]
+    assert odd == [] and doc["complete"]
+    assert {r["status"] for d in doc["devices"] for r in d["results"] if r["check"] == "last-call-quality"} <= {"n/a", "pass"}
+    # then someone changes the MCU by hand (Art. 3.3): only config-compliance fails, and says what
+    mcu = f"{SYSTEM}-mcu"
+    variables = lab.host_variables(mcu)[mcu]
+    lab.fault(mcu, "drift", "coSpace", f"gbtt-{SYSTEM}-3a", "defaultLayout", "allEqual")
+    try:
+        report = check_device(mcu, variables, ck.load())
+    finally:
+        lab.fault(mcu, "drift", "coSpace", f"gbtt-{SYSTEM}-3a", "defaultLayout", "onePlusN")
+    failed = {r.check: r for r in report.results if r.status not in ("pass", "n/a", "warn")}
+    assert list(failed) == ["config-compliance"] and "defaultLayout" in failed["config-compliance"].evidence
+    again = {r.check: r.status for r in check_device(mcu, variables, ck.load()).results}
+    assert again["config-compliance"] == "pass"

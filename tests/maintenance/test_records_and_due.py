@@ -153,3 +153,21 @@ def test_every_check_of_the_project_loads_with_titles_in_both_languages():
     assert len([c for c in checks if c.operator]) >= 4
     for c in checks:
         assert c.title_vi != c.title_en and any(ch in c.title_vi + c.hint_vi for ch in "ăâđêôơưạảấầẩậắằẳặẹẻếềểệịỉọỏốồổộớờởợụủứừửựỳỷ")
+
+
+def test_the_operator_answers_at_a_prompt_and_gets_the_vars_file(tmp_path):
+    out = tmp_path / "confirm.yml"
+    answers = "Nguyễn Văn An\n" + "\n".join({"operator-camera-care": "d", "operator-environment": "k\nUPS hỏng",
+                                             "operator-fire-safety": "d", "operator-power": ""}[c.id]
+                                            for c in OPERATOR) + "\n"
+    proc = run([tool("gbtt"), "maintenance", "confirm", "-o", str(out)], input_text=answers)
+    assert proc.returncode == 0, proc.stderr
+    import yaml
+    conf = yaml.safe_load(out.read_text(encoding="utf-8"))["gbtt_operator_checks"]
+    rows = {r["check"]: r for r in mt.operator_results(OPERATOR, ["a"], conf)["a"]}
+    assert rows["operator-camera-care"]["status"] == "pass" and rows["operator-power"]["status"] == "unconfirmed"
+    assert rows["operator-environment"]["status"] == "fail" and rows["operator-environment"]["value"] == "UPS hỏng"
+    again = run([tool("gbtt"), "maintenance", "confirm", "-o", str(out)], input_text=answers)
+    assert again.returncode == 2 and "exists" in again.stderr                       # never overwritten by accident
+    nameless = run([tool("gbtt"), "maintenance", "confirm", "-o", str(tmp_path / "x.yml")], input_text="\n")
+    assert nameless.returncode == 2 and not (tmp_path / "x.yml").exists()
