@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gbtt.maintenance_cli import add_parser as add_maintenance_parser
     add_maintenance_parser(sub)
 
+    from gbtt.diff_cli import add_parser as add_diff_parser
+    add_diff_parser(sub)
+
     from gbtt.lab.cli import add_parser as add_lab_parser
     add_lab_parser(sub)
     return p

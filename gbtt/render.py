@@ -125,15 +125,17 @@ def render_host(data: gbtt_inventory.InventoryData, host: str, secrets: dict[str
     return render_context(host, context(data, host), secrets)
 
 
-def render_context(host: str, variables: dict, secrets: dict[str, str] | None = None) -> str:
+def render_context(host: str, variables: dict, secrets: dict[str, str] | None = None,
+                   templates: Path | None = None) -> str:
     """Render ``host``'s template with ``variables`` (the host's variables: from
-    :func:`context`, or Ansible's task variables in the action plugins)."""
+    :func:`context`, or Ansible's task variables in the action plugins); ``templates``: another
+    templates folder (another revision's, for ``gbtt diff``)."""
     ctx = dict(variables)
     ctx["host"] = host
     ctx["secrets"] = secrets if secrets is not None else Placeholders()
     name = template_name(ctx["gbtt_device_class"], ctx["gbtt_platform"])
     try:
-        template = environment().get_template(name)
+        template = environment(str(templates) if templates else str(TEMPLATES)).get_template(name)
     except jinja2.TemplateNotFound:
         raise RenderError(f"{host}: no template {TEMPLATES.name}/{name} for platform {ctx['gbtt_platform']!r}") from None
     try:

@@ -1,0 +1,395 @@
+"""Change review: what a change to the inventory does, before it ships (``gbtt diff``).
+
+Two *sides* (BASE and HEAD), each an inventory as it is in a git revision or a folder, are
+loaded and validated with the project's loader.  The review lists
+
+1. data changes by domain object (system, endpoint, device, line, contact, approval,
+   interconnect, unit, site, district, the province, group variables): added, removed,
+   changed, with field paths and old → new values (secrets: "changed", never the value);
+2. the hosts impacted: whose registry variables changed, whose groups' variables changed, or
+   whose template changed (every host that renders it);
+3. per impacted host, the unified diff of its rendered intended configuration (secrets as
+   placeholders: nothing secret is rendered);
+4. the findings the change introduces or fixes (validation diagnostics, interconnects without a
+   valid approval, approvals about to expire);
+5. a summary.
+
+Only impacted hosts are rendered.  Exit codes, like ``git diff --exit-code``: 0 no change,
+1 changes, 2 errors (a side that does not load or validate).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import fnmatch
+import hashlib
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gbtt import inventory as gbtt_inventory
+from gbtt import model as m
+from gbtt import registry as reg_mod
+from gbtt import render
+from gbtt.yamlio import YamlProblem, fast_load
+
+ROOT = Path(__file__).resolve().parent.parent
+#: registry sections compared object by object, and what an object of each is called
+SECTIONS = {"province": "province", "districts": "district", "units": "unit", "sites": "site",
+            "systems": "system", "endpoints": "endpoint", "contacts": "contact", "interconnects": "interconnect",
+            "approvals": "approval"}
+EXPIRY_NOTICE = dt.timedelta(days=30)
+_SECRET_NAMES = ("password", "secret", "passphrase", "vault_", "passcode", "signature")
+
+
+class DiffError(Exception):
+    """A side cannot be read (unknown revision, no inventory there)."""
+
+
+@dataclass
+class Side:
+    label: str
+    inventory: Path          # the inventory folder (or *.gbtt.yml) of this side
+    templates: Path          # the templates folder of this side
+    loaded: reg_mod.LoadResult | None = None
+    data: gbtt_inventory.InventoryData | None = None
+    group_vars: dict[str, dict] = field(default_factory=dict)
+    _tmp: Any = None
+
+    @property
+    def registry(self) -> m.Registry:
+        return self.loaded.registry
+
+    @property
+    def ok(self) -> bool:
+        return self.loaded is not None and self.loaded.ok
+
+
+# =========================================================================================
+# Sides
+# =========================================================================================
+
+def _git(repo: Path, *args: str, binary: bool = False):
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
+    if proc.returncode != 0:
+        raise DiffError(f"git {' '.join(args)}: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    return proc.stdout if binary else proc.stdout.decode("utf-8")
+
+
+def repo_root(path: Path) -> Path:
+    return Path(_git(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel").strip())
+
+
+def from_revision(repo: Path, rev: str, inventory_rel: str) -> Side:
+    """The inventory and templates as they are in git revision ``rev``."""
+    commit = _git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+    tmp = tempfile.TemporaryDirectory(prefix="gbtt-diff-")
+    archive = _git(repo, "archive", "--format=tar", commit, "--", "inventory", "templates", binary=True)
+    subprocess.run(["tar", "-x", "-C", tmp.name], input=archive, check=True)
+    side = Side(f"{rev} ({commit[:10]})", Path(tmp.name) / inventory_rel, Path(tmp.name) / "templates")
+    side._tmp = tmp
+    return side
+
+
+def from_folder(path: Path, templates: Path | None = None, label: str | None = None) -> Side:
+    return Side(label or str(path), Path(path), Path(templates) if templates else render.TEMPLATES)
+
+
+def load(side: Side) -> Side:
+    try:
+        source = reg_mod._single(reg_mod.find_sources(side.inventory), side.inventory)
+    except reg_mod.SourceError as exc:
+        raise DiffError(f"{side.label}: {exc}") from None
+    side.loaded = reg_mod.load(source)
+    if side.loaded.ok:
+        side.data = gbtt_inventory.build(side.registry)
+    folder = (source.config.parent if source.config else Path(side.inventory)) / "group_vars"
+    for f in sorted(folder.rglob("*.yml")) + sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:
+        group = f.relative_to(folder).parts[0]
+        group = group.rsplit(".", 1)[0] if f.parent == folder else group
+        try:
+            data = fast_load(f.read_text(encoding="utf-8"), str(f)) or {}
+        except YamlProblem:
+            data = {"<unreadable>": f.name}
+        side.group_vars.setdefault(group, {}).update(data if isinstance(data, dict) else {})
+    return side
+
+
+# =========================================================================================
+# Data changes
+# =========================================================================================
+
+@dataclass
+class Change:
+    kind: str               # added | removed | changed
+    what: str               # system, endpoint, contact, group_vars …
+    id: str
+    fields: list[tuple[str, Any, Any]] = field(default_factory=list)   # (path, old, new)
+    where: str = ""         # the file (HEAD's, else BASE's)
+
+
+def _plain(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.name != "src"}
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _secret(path: str) -> bool:
+    low = path.lower()
+    return any(word in low for word in _SECRET_NAMES)
+
+
+def _walk(old: Any, new: Any, path: str, out: list) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            _walk(old.get(key, _MISSING), new.get(key, _MISSING), f"{path}.{key}" if path else str(key), out)
+        return
+    if old == new:
+        return
+    if _secret(path):
+        out.append((path, "<secret>" if old is not _MISSING else _MISSING, "<secret: changed>"
+                    if new is not _MISSING else _MISSING))
+        return
+    out.append((path, old, new))
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "—"
+
+
+_MISSING = _Missing()
+
+
+def data_changes(base: Side, head: Side) -> list[Change]:
+    out: list[Change] = []
+    for section, what in SECTIONS.items():
+        old_objs = _objects(base.registry, section)
+        new_objs = _objects(head.registry, section)
+        for oid in list(old_objs) + [k for k in new_objs if k not in old_objs]:
+            old, new = old_objs.get(oid), new_objs.get(oid)
+            where = (new or old).src.file if hasattr(new or old, "src") else ""
+            if old is None:
+                out.append(Change("added", what, oid, where=where))
+            elif new is None:
+                out.append(Change("removed", what, oid, where=where))
+            else:
+                fields: list = []
+                _walk(_plain(old), _plain(new), "", fields)
+                if fields:
+                    out.append(Change("changed", what, oid, fields, where))
+    for group in sorted(set(base.group_vars) | set(head.group_vars)):
+        fields = []
+        _walk(base.group_vars.get(group, {}), head.group_vars.get(group, {}), "", fields)
+        if fields:
+            kind = "added" if group not in base.group_vars else "removed" if group not in head.group_vars else "changed"
+            out.append(Change(kind, "group_vars", group, fields, f"group_vars/{group}"))
+    return out
+
+
+def _objects(reg: m.Registry, section: str) -> dict[str, Any]:
+    if section == "province":
+        return {"province": reg.province} if reg.province else {}
+    return dict(getattr(reg, section))
+
+
+# =========================================================================================
+# Impacted hosts and their rendered configuration
+# =========================================================================================
+
+def _groups_of(data: gbtt_inventory.InventoryData) -> dict[str, set[str]]:
+    """group -> every host in it (through its children too)."""
+    memo: dict[str, set[str]] = {}
+
+    def hosts(name: str, seen: tuple = ()) -> set[str]:
+        if name in memo:
+            return memo[name]
+        g = data.groups.get(name)
+        out = set(g.hosts) if g else set()
+        for child in (g.children if g else []):
+            if child not in seen:
+                out |= hosts(child, (*seen, name))
+        memo[name] = out
+        return out
+    for name in data.groups:
+        hosts(name)
+    memo["all"] = set(data.hostvars)
+    return memo
+
+
+def _template_digest(folder: Path, name: str) -> str | None:
+    path = folder / name
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def impacted(base: Side, head: Side) -> dict[str, list[str]]:
+    """host -> why it is impacted."""
+    why: dict[str, list[str]] = {}
+    old, new = base.data, head.data
+    for host in sorted(set(old.hostvars) | set(new.hostvars)):
+        a, b = old.hostvars.get(host), new.hostvars.get(host)
+        if a is None:
+            why.setdefault(host, []).append("added")
+        elif b is None:
+            why.setdefault(host, []).append("removed")
+        elif a != b:
+            fields: list = []
+            _walk(a, b, "", fields)
+            why.setdefault(host, []).append("variables: " + ", ".join(sorted({p.split('.')[0] for p, _, _ in fields})))
+    old_groups, new_groups = _groups_of(old), _groups_of(new)
+    for name in sorted(set(old.groups) | set(new.groups)):
+        ga, gb = old.groups.get(name), new.groups.get(name)
+        if (ga.vars if ga else {}) != (gb.vars if gb else {}):
+            for host in new_groups.get(name, set()) | old_groups.get(name, set()):
+                why.setdefault(host, []).append(f"group {name}")
+    for group in sorted(set(base.group_vars) | set(head.group_vars)):
+        if base.group_vars.get(group) != head.group_vars.get(group):
+            for host in new_groups.get(group, set()) | old_groups.get(group, set()):
+                why.setdefault(host, []).append(f"group_vars/{group}")
+    digests: dict[tuple, bool] = {}
+    for host, hv in new.hostvars.items():
+        name = render.template_name(hv["gbtt_device_class"], hv["gbtt_platform"])
+        if name not in digests:
+            digests[name] = _template_digest(base.templates, name) != _template_digest(head.templates, name)
+        if digests[name]:
+            why.setdefault(host, []).append(f"template {name}")
+    return why
+
+
+def rendered(side: Side, host: str) -> str:
+    if side.data is None or host not in side.data.hostvars:
+        return ""
+    try:
+        return render.render_context(host, render.context(side.data, host), None, side.templates)
+    except render.RenderError as exc:
+        return f"# cannot render: {exc}\n"
+
+
+def config_diff(base: Side, head: Side, host: str) -> str:
+    a, b = rendered(base, host), rendered(head, host)
+    return "".join(difflib.unified_diff(a.splitlines(keepends=True), b.splitlines(keepends=True),
+                                        f"{host} ({base.label})", f"{host} ({head.label})"))
+
+
+# =========================================================================================
+# Findings
+# =========================================================================================
+
+def findings(side: Side, today: dt.date) -> dict[str, dict]:
+    """key -> {"severity", "message", "where"} of a side: its diagnostics and approval findings."""
+    out: dict[str, dict] = {}
+    if side.loaded is None:
+        return out
+    for d in side.loaded.report.items:
+        if d.kind == "to fill in":
+            continue             # data still to collect: not a review finding
+        # the same finding at the same place is the same finding, even if its wording changed
+        # (a unit renamed: the messages that name it)
+        key = f"{d.severity}:{d.kind}:{d.file}:{'/'.join(map(str, d.path))}" if d.path else \
+            f"{d.severity}:{d.kind}:{d.message}"
+        out[key] = {"severity": d.severity, "message": d.message,
+                                                     "where": f"{d.file}:{d.line}" if d.line else str(d.file or "")}
+    if not side.ok:
+        return out
+    from gbtt import approvals as ap
+    from gbtt import interconnect as ic
+    reg = side.registry
+    tz = reg.province.timezone if reg.province else "Asia/Ho_Chi_Minh"
+    now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.timezone.utc)
+    status = {a.id: why for a, why in ic.approval_status(reg, side.loaded.source, now)}
+    for link in reg.interconnects.values():
+        valid = [a for a in reg.approvals.values() if a.interconnect == link.id and not status.get(a.id)]
+        if not valid:
+            out[f"interconnect-unapproved:{link.id}"] = {
+                "severity": "error", "where": link.src.file,
+                "message": f"interconnect {link.id!r} has no valid approval (Art. 4.2)"}
+        for a in valid:
+            end = ap.moment(a.valid_until, tz, end=True)
+            if end - now < EXPIRY_NOTICE:
+                out[f"approval-expiring:{a.id}"] = {
+                    "severity": "warning", "where": a.src.file,
+                    "message": f"approval {a.id!r} of interconnect {link.id!r} expires on {a.valid_until}"}
+    return out
+
+
+# =========================================================================================
+# The review
+# =========================================================================================
+
+@dataclass
+class Review:
+    base: str
+    head: str
+    errors: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    hosts: dict[str, list[str]] = field(default_factory=dict)
+    diffs: dict[str, str] = field(default_factory=dict)
+    introduced: list[dict] = field(default_factory=list)
+    fixed: list[dict] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes or self.hosts or self.introduced or self.fixed)
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.errors else 1 if self.changed else 0
+
+
+def review(base: Side, head: Side, *, limit: str | None = None, render_configs: bool = True,
+           today: dt.date | None = None) -> Review:
+    load(base)
+    load(head)
+    out = Review(base.label, head.label)
+    for side in (base, head):
+        if side.loaded is None or not side.loaded.ok:
+            errs = side.loaded.report.errors if side.loaded else []
+            out.errors += [f"{side.label}: {d.file}:{d.line or ''}: {d.message} ({d.hint})" for d in errs[:20]]
+            if len(errs) > 20:
+                out.errors.append(f"{side.label}: … and {len(errs) - 20} more (gbtt validate)")
+    today = today or dt.date.today()
+    old_f, new_f = findings(base, today), findings(head, today)
+    out.introduced = [new_f[k] for k in new_f if k not in old_f]
+    out.fixed = [old_f[k] for k in old_f if k not in new_f]
+    if out.errors:
+        return out
+    out.changes = data_changes(base, head)
+    hosts = impacted(base, head)
+    if limit:
+        patterns = [p.strip() for p in limit.split(",") if p.strip()]
+        hosts = {h: w for h, w in hosts.items() if any(fnmatch.fnmatchcase(h, p) for p in patterns)}
+    if render_configs:
+        for host in sorted(hosts):
+            text = config_diff(base, head, host)
+            if text:
+                out.diffs[host] = text
+    out.hosts = {h: hosts[h] for h in sorted(hosts)}
+    return out
+
+
+def sides(args_base: str | None, args_head: str | None, inventory_rel: str, repo: Path) -> tuple[Side, Side]:
+    """BASE and HEAD from the command line: two folders, or git revisions (default: the merge
+    base with main → the working tree)."""
+    def is_folder(x: str | None) -> bool:
+        return x is not None and Path(x).exists()
+    if is_folder(args_base) and (args_head is None or is_folder(args_head)):
+        if args_head is None:
+            raise DiffError("with a folder as BASE, give a folder as HEAD too")
+        return from_folder(Path(args_base)), from_folder(Path(args_head))
+    if args_base is None:
+        try:
+            args_base = _git(repo, "merge-base", "HEAD", "main").strip()
+        except DiffError:
+            args_base = "HEAD"
+    base = from_revision(repo, args_base, inventory_rel)
+    head = from_revision(repo, args_head, inventory_rel) if args_head else from_folder(
+        repo / inventory_rel, repo / "templates", "working tree")
+    return base, head
