@@ -20,7 +20,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from gbtt import approvals as ap
 from gbtt import interconnect as ic
 from gbtt import registry as reg_mod
-from gbtt.yamlio import rt_dump, rt_load
+from gbtt.yamlio import rt_dump, rt_edit, rt_load
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -115,15 +115,13 @@ def _approval(reg, ident: str):
 
 
 def _edit_entry(path: Path, ident: str, change) -> None:
-    text = path.read_text(encoding="utf-8")
-    data = rt_load(text)
-    for entry in data.get("approvals") or []:
-        if entry.get("id") == ident:
-            change(entry)
-            break
-    else:
+    def edit(data) -> None:
+        for entry in data.get("approvals") or []:
+            if entry.get("id") == ident:
+                change(entry)
+                return
         raise _Usage(f"{path}: no approval {ident!r}")
-    path.write_text(rt_dump(data), encoding="utf-8")
+    path.write_text(rt_edit(path.read_text(encoding="utf-8"), edit), encoding="utf-8")
 
 
 def cmd_sign(args: argparse.Namespace) -> int:

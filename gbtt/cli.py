@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gbtt.diff_cli import add_parser as add_diff_parser
     add_diff_parser(sub)
 
+    from gbtt.edit_cli import add_parser as add_edit_parser
+    add_edit_parser(sub)
+
     from gbtt.lab.cli import add_parser as add_lab_parser
     add_lab_parser(sub)
     return p

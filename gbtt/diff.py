@@ -359,9 +359,16 @@ def review(base: Side, head: Side, *, limit: str | None = None, render_configs: 
     old_f, new_f = findings(base, today), findings(head, today)
     out.introduced = [new_f[k] for k in new_f if k not in old_f]
     out.fixed = [old_f[k] for k in old_f if k not in new_f]
+    if base.loaded is None or head.loaded is None:
+        return out
+    out.changes = data_changes(base, head)      # also when a side has errors: what changed, beside why it fails
+    for ch in out.changes:           # a move is a change of which MCU, chair and approvals apply
+        for path, old, new in ch.fields:
+            if ch.what == "endpoint" and path == "system":
+                out.introduced.append({"severity": "warning", "where": ch.where,
+                                       "message": f"endpoint {ch.id!r} moves from system {old!r} to {new!r}"})
     if out.errors:
         return out
-    out.changes = data_changes(base, head)
     hosts = impacted(base, head)
     if limit:
         patterns = [p.strip() for p in limit.split(",") if p.strip()]

@@ -313,3 +313,46 @@ def rt_dump(data: Any) -> str:
     out = io.StringIO()
     y.dump(data, out)
     return out.getvalue()
+
+
+def rt_edit(text: str, change) -> str:
+    """``text`` with ``change(data)`` applied, touching only the lines the change touches.
+
+    ruamel.yaml's round trip keeps comments, order and quoting, but it re-flows some things it
+    dumps (long flow mappings are re-wrapped).  So the edited data and the unedited data are both
+    dumped, and only the lines that differ between those two dumps are carried over to the
+    original text, at the places the original has them.  A change inside a part that ruamel
+    re-flows replaces that part only."""
+    import difflib
+    data = rt_load(text)
+    baseline = rt_dump(rt_load(text)).splitlines(keepends=True)
+    change(data)
+    modified = rt_dump(data).splitlines(keepends=True)
+    original = text.splitlines(keepends=True)
+    if not text.startswith("---"):
+        baseline, modified = baseline[1:], modified[1:]          # rt_dump writes --- first
+    to_original: dict[int, int] = {}
+    spans = []                       # (baseline start, end, original start, end) of re-flowed parts
+    for tag, i1, i2, o1, o2 in difflib.SequenceMatcher(None, baseline, original, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for k in range(i2 - i1):
+                to_original[i1 + k] = o1 + k
+        else:
+            spans.append((i1, i2, o1, o2))
+    to_original[len(baseline)] = len(original)
+    edits = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, baseline, modified, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        for s1, s2, o1, o2 in spans:        # widen to a re-flowed part it touches
+            if s1 < max(i2, i1 + 1) and i1 < max(s2, s1 + 1):
+                i1, i2 = min(i1, s1), max(i2, s2)
+        if i1 not in to_original and i1 < len(baseline):
+            return "".join(modified)
+        start = to_original.get(i1, len(original))
+        end = to_original[i2 - 1] + 1 if i2 > i1 and (i2 - 1) in to_original else (
+            next(o2 for s1, s2, o1, o2 in spans if s2 == i2) if any(s2 == i2 for s1, s2, _, _ in spans) else start)
+        edits.append((start, end, modified[j1:j2]))
+    for start, end, lines in sorted(edits, reverse=True):
+        original[start:end] = lines
+    return "".join(original)

@@ -88,6 +88,14 @@ def test_a_head_that_does_not_validate_is_exit_2_with_its_errors(tmp_path):
     assert "errors (exit 2)" in diff_cli.text(r, colour=False)
 
 
+def test_an_endpoint_moved_to_another_system_is_a_finding(tmp_path):
+    def move(head: Path) -> None:
+        edit(head / "endpoints" / "dong-van.yml", "    system: dong-van\n", "    system: tinh\n")
+    r = df.review(*sides(tmp_path, move), today=TODAY)
+    assert any("moves from system 'dong-van' to 'tinh'" in f["message"] for f in r.introduced)
+    assert r.exit_code == 2 and r.errors            # here the move also breaks the rules: both are shown
+
+
 def test_limit_and_no_render(tmp_path):
     base, head = sides(tmp_path, endpoint_bandwidth)
     r = df.review(base, head, limit="*-router", render_configs=False, today=TODAY)
