@@ -55,18 +55,14 @@ class Side:
     label: str
     inventory: Path          # the inventory folder (or *.gbtt.yml) of this side
     templates: Path          # the templates folder of this side
-    loaded: reg_mod.LoadResult | None = None
+    parts: dict[str, reg_mod.LoadResult] = field(default_factory=dict)   # inventory source -> its registry
     data: gbtt_inventory.InventoryData | None = None
     group_vars: dict[str, dict] = field(default_factory=dict)
     _tmp: Any = None
 
     @property
-    def registry(self) -> m.Registry:
-        return self.loaded.registry
-
-    @property
     def ok(self) -> bool:
-        return self.loaded is not None and self.loaded.ok
+        return bool(self.parts) and all(p.ok for p in self.parts.values())
 
 
 # =========================================================================================
@@ -100,13 +96,25 @@ def from_folder(path: Path, templates: Path | None = None, label: str | None = N
 
 
 def load(side: Side) -> Side:
+    """Load every inventory source of the side (a national inventory holds one per province)
+    and merge their groups and hosts as Ansible would."""
     try:
-        source = reg_mod._single(reg_mod.find_sources(side.inventory), side.inventory)
+        sources = reg_mod.find_sources(side.inventory)
     except reg_mod.SourceError as exc:
         raise DiffError(f"{side.label}: {exc}") from None
-    side.loaded = reg_mod.load(source)
-    if side.loaded.ok:
-        side.data = gbtt_inventory.build(side.registry)
+    for source in sources:
+        side.parts[source.name] = reg_mod.load(source, by_content=side._tmp is not None)
+    if side.ok:
+        side.data = gbtt_inventory.InventoryData()
+        for part in side.parts.values():
+            built = gbtt_inventory.build(part.registry)
+            side.data.hostvars.update(built.hostvars)
+            for name, group in built.groups.items():
+                merged = side.data.group(name)
+                merged.hosts += group.hosts
+                merged.children += [c for c in group.children if c not in merged.children]
+                merged.vars.update(group.vars)
+    source = sources[0]
     folder = (source.config.parent if source.config else Path(side.inventory)) / "group_vars"
     for f in sorted(folder.rglob("*.yml")) + sorted(folder.rglob("*.yaml")) if folder.is_dir() else []:
         group = f.relative_to(folder).parts[0]
@@ -171,9 +179,30 @@ _MISSING = _Missing()
 
 def data_changes(base: Side, head: Side) -> list[Change]:
     out: list[Change] = []
+    old_parts, new_parts = dict(base.parts), dict(head.parts)
+    if len(old_parts) == len(new_parts) == 1:         # one source each: the same one, whatever its name
+        old_parts = {"": next(iter(old_parts.values()))}
+        new_parts = {"": next(iter(new_parts.values()))}
+    names = list(old_parts) + [n for n in new_parts if n not in old_parts]
+    for name in names:
+        old_reg = old_parts[name].registry if name in old_parts else m.Registry()
+        new_reg = new_parts[name].registry if name in new_parts else m.Registry()
+        prefix = f"{name}: " if len(names) > 1 else ""
+        out += [dataclasses.replace(c, where=prefix + c.where) for c in _registry_changes(old_reg, new_reg)]
+    for group in sorted(set(base.group_vars) | set(head.group_vars)):
+        fields = []
+        _walk(base.group_vars.get(group, {}), head.group_vars.get(group, {}), "", fields)
+        if fields:
+            kind = "added" if group not in base.group_vars else "removed" if group not in head.group_vars else "changed"
+            out.append(Change(kind, "group_vars", group, fields, f"group_vars/{group}"))
+    return out
+
+
+def _registry_changes(old_reg: m.Registry, new_reg: m.Registry) -> list[Change]:
+    out: list[Change] = []
     for section, what in SECTIONS.items():
-        old_objs = _objects(base.registry, section)
-        new_objs = _objects(head.registry, section)
+        old_objs = _objects(old_reg, section)
+        new_objs = _objects(new_reg, section)
         for oid in list(old_objs) + [k for k in new_objs if k not in old_objs]:
             old, new = old_objs.get(oid), new_objs.get(oid)
             where = (new or old).src.file if hasattr(new or old, "src") else ""
@@ -181,17 +210,11 @@ def data_changes(base: Side, head: Side) -> list[Change]:
                 out.append(Change("added", what, oid, where=where))
             elif new is None:
                 out.append(Change("removed", what, oid, where=where))
-            else:
+            elif old != new:                # frozen dataclasses: equal objects need no walk
                 fields: list = []
                 _walk(_plain(old), _plain(new), "", fields)
                 if fields:
                     out.append(Change("changed", what, oid, fields, where))
-    for group in sorted(set(base.group_vars) | set(head.group_vars)):
-        fields = []
-        _walk(base.group_vars.get(group, {}), head.group_vars.get(group, {}), "", fields)
-        if fields:
-            kind = "added" if group not in base.group_vars else "removed" if group not in head.group_vars else "changed"
-            out.append(Change(kind, "group_vars", group, fields, f"group_vars/{group}"))
     return out
 
 
@@ -286,9 +309,16 @@ def config_diff(base: Side, head: Side, host: str) -> str:
 def findings(side: Side, today: dt.date) -> dict[str, dict]:
     """key -> {"severity", "message", "where"} of a side: its diagnostics and approval findings."""
     out: dict[str, dict] = {}
-    if side.loaded is None:
-        return out
-    for d in side.loaded.report.items:
+    for name, part in side.parts.items():
+        prefix = f"{name}: " if len(side.parts) > 1 else ""
+        for key, value in _findings(part, today).items():
+            out[prefix + key] = {**value, "where": prefix + value["where"]}
+    return out
+
+
+def _findings(loaded: reg_mod.LoadResult, today: dt.date) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for d in loaded.report.items:
         if d.kind == "to fill in":
             continue             # data still to collect: not a review finding
         # the same finding at the same place is the same finding, even if its wording changed
@@ -297,14 +327,14 @@ def findings(side: Side, today: dt.date) -> dict[str, dict]:
             f"{d.severity}:{d.kind}:{d.message}"
         out[key] = {"severity": d.severity, "message": d.message,
                                                      "where": f"{d.file}:{d.line}" if d.line else str(d.file or "")}
-    if not side.ok:
+    if not loaded.ok:
         return out
     from gbtt import approvals as ap
     from gbtt import interconnect as ic
-    reg = side.registry
+    reg = loaded.registry
     tz = reg.province.timezone if reg.province else "Asia/Ho_Chi_Minh"
     now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.timezone.utc)
-    status = {a.id: why for a, why in ic.approval_status(reg, side.loaded.source, now)}
+    status = {a.id: why for a, why in ic.approval_status(reg, loaded.source, now)}
     for link in reg.interconnects.values():
         valid = [a for a in reg.approvals.values() if a.interconnect == link.id and not status.get(a.id)]
         if not valid:
@@ -350,16 +380,17 @@ def review(base: Side, head: Side, *, limit: str | None = None, render_configs: 
     load(head)
     out = Review(base.label, head.label)
     for side in (base, head):
-        if side.loaded is None or not side.loaded.ok:
-            errs = side.loaded.report.errors if side.loaded else []
-            out.errors += [f"{side.label}: {d.file}:{d.line or ''}: {d.message} ({d.hint})" for d in errs[:20]]
+        for name, part in side.parts.items():
+            errs = part.report.errors
+            where = f"{side.label}{' ' + name if len(side.parts) > 1 else ''}"
+            out.errors += [f"{where}: {d.file}:{d.line or ''}: {d.message} ({d.hint})" for d in errs[:20]]
             if len(errs) > 20:
-                out.errors.append(f"{side.label}: … and {len(errs) - 20} more (gbtt validate)")
+                out.errors.append(f"{where}: … and {len(errs) - 20} more (gbtt validate)")
     today = today or dt.date.today()
     old_f, new_f = findings(base, today), findings(head, today)
     out.introduced = [new_f[k] for k in new_f if k not in old_f]
     out.fixed = [old_f[k] for k in old_f if k not in new_f]
-    if base.loaded is None or head.loaded is None:
+    if not base.parts or not head.parts:
         return out
     out.changes = data_changes(base, head)      # also when a side has errors: what changed, beside why it fails
     for ch in out.changes:           # a move is a change of which MCU, chair and approvals apply

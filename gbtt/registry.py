@@ -197,15 +197,18 @@ def _cache_write(path: Path, key: str, registry: m.Registry, diags: list[Diagnos
         pass  # a cache that cannot be written only costs time
 
 
-def load(path: str | os.PathLike | Source, *, use_cache: bool = True) -> LoadResult:
-    """Load, check and (when valid) cache the registry behind one inventory source."""
+def load(path: str | os.PathLike | Source, *, use_cache: bool = True, by_content: bool = False) -> LoadResult:
+    """Load, check and (when valid) cache the registry behind one inventory source.
+    ``by_content``: name the cache entry by the content, not the source's place (a git revision
+    extracted to a temporary folder: the same revision hits the cache wherever it is extracted)."""
     source = path if isinstance(path, Source) else _single(find_sources(path), path)
     files = registry_files(source.roots)
     report = Report(files=files)
     texts = {rel: p.read_bytes() for rel, p in files.items()}
     key = _content_key(files, texts)
+    cache_path = cache_dir() / f"registry-content-{key[:24]}.pickle" if by_content else _cache_path(source)
     if use_cache:
-        hit = _cache_read(_cache_path(source), key)
+        hit = _cache_read(cache_path, key)
         if hit is not None:
             report.items.extend(hit[1])
             _check_credentials(source, report, hit[0])
@@ -218,7 +221,7 @@ def load(path: str | os.PathLike | Source, *, use_cache: bool = True) -> LoadRes
     if not report.errors:
         report.extend(rules.check(registry, invalid=builder.invalid_ids))
     if not report.errors and use_cache:
-        _cache_write(_cache_path(source), key, registry, report.items)
+        _cache_write(cache_path, key, registry, report.items)
     _check_credentials(source, report, registry)
     return LoadResult(source, registry, report, cached=False, key=key)
 
