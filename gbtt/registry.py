@@ -266,6 +266,11 @@ def _control_chars(value: str) -> str | None:
     return None
 
 
+#: (file name, SHA-256 of its bytes) -> the data of a registry file read before in this process
+#: without any problem: a review of two revisions (gbtt diff) parses a file both share once
+_CLEAN: dict[tuple[str, bytes], Any] = {}
+
+
 class _Builder:
     """Turns each file's data into model objects, reporting schema problems and duplicate ids."""
 
@@ -276,20 +281,34 @@ class _Builder:
         self.province_src: list[m.Src] = []
 
     def read_file(self, rel: str, raw: bytes) -> None:
+        key = (rel, hashlib.sha256(raw).digest())
+        data = _CLEAN.get(key)
+        if data is not None:                 # read before in this process, without a problem
+            self._build(rel, data, set())
+            return
+        before = len(self.report.items)
+        data, bad_entries = self._parse(rel, raw)
+        if data is None:
+            return
+        if len(self.report.items) == before and len(_CLEAN) < 20000:
+            _CLEAN[key] = data
+        self._build(rel, data, bad_entries)
+
+    def _parse(self, rel: str, raw: bytes) -> tuple[Any, set]:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             self.report.extend([Diagnostic("error", "encoding", f"not UTF-8 text (byte {exc.start})",
                                            "save the file as UTF-8", rel)])
-            return
+            return None, set()
         try:
             data = fast_load(text, rel)
         except YamlProblem as p:
             self.report.extend([Diagnostic("error", p.kind, p.message, p.hint, rel, (), line=p.line,
                                            column=p.column)])
-            return
+            return None, set()
         if data is None:
-            return  # an empty file (only comments) is allowed
+            return None, set()  # an empty file (only comments) is allowed
         self._check_text(rel, data, ())
         bad_entries: set[tuple] = set()
         locator = None
@@ -307,6 +326,9 @@ class _Builder:
             self.report.extend([Diagnostic("error", problem.kind, message, hint, rel, problem.path,
                                            problem.at_key, line, col)])
             bad_entries.add(problem.path[:2])
+        return data, bad_entries
+
+    def _build(self, rel: str, data: Any, bad_entries: set) -> None:
         if not isinstance(data, dict):
             return
         for section, value in data.items():
