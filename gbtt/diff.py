@@ -389,7 +389,8 @@ def review(base: Side, head: Side, *, limit: str | None = None, render_configs: 
     today = today or dt.date.today()
     old_f, new_f = findings(base, today), findings(head, today)
     out.introduced = [new_f[k] for k in new_f if k not in old_f]
-    out.fixed = [old_f[k] for k in old_f if k not in new_f]
+    # a HEAD with errors was not checked against the rules: nothing can be said to be fixed
+    out.fixed = [old_f[k] for k in old_f if k not in new_f] if head.ok else []
     if not base.parts or not head.parts:
         return out
     out.changes = data_changes(base, head)      # also when a side has errors: what changed, beside why it fails
