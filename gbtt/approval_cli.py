@@ -47,11 +47,10 @@ def _folder(source: reg_mod.Source) -> Path:
 
 
 def _file_of(source: reg_mod.Source, approval) -> Path:
-    rel = approval.src.file
-    for root in reversed(source.roots):
-        if (root / rel).is_file():
-            return root / rel
-    raise _Usage(f"cannot find the file {rel} of approval {approval.id!r}")
+    path = reg_mod.file_of(source, approval.src.file)
+    if path is None:
+        raise _Usage(f"cannot find the file {approval.src.file} of approval {approval.id!r}")
+    return path
 
 
 def _date(text: str, what: str) -> str:

@@ -35,11 +35,10 @@ def _source(inventory: str) -> reg_mod.Source:
 
 
 def file_of(source: reg_mod.Source, rel: str) -> Path:
-    """The file of the registry (the last root that has it) behind a relative name."""
-    for root in reversed(source.roots):
-        if (root / rel).is_file():
-            return root / rel
-    raise _Usage(f"no registry file {rel}")
+    path = reg_mod.file_of(source, rel)
+    if path is None:
+        raise _Usage(f"no registry file {rel}")
+    return path
 
 
 def _apply(source: reg_mod.Source, path: Path, change) -> tuple[str, str]:
@@ -58,6 +57,18 @@ def _apply(source: reg_mod.Source, path: Path, change) -> tuple[str, str]:
 class _Invalid(Exception):
     def __init__(self, errors):
         self.errors = errors
+
+
+def _edit(command: str, source: reg_mod.Source, path: Path, change, done: str) -> int:
+    """Apply one edit; say what was done, or why the file is unchanged (exit 1)."""
+    try:
+        _apply(source, path, change)
+    except _Invalid as exc:
+        print(f"gbtt {command}: {path} is unchanged: " + "; ".join(d.message for d in exc.errors[:5]),
+              file=sys.stderr)
+        return EXIT_INVALID
+    print(done)
+    return EXIT_OK
 
 
 def _split(path_text: str) -> tuple[str, str | None, list[str]]:
@@ -151,14 +162,7 @@ def cmd_contact_add(args: argparse.Namespace) -> int:
 
     if not path.exists():
         path.write_text("---\ncontacts: []\n", encoding="utf-8")
-    try:
-        _apply(source, path, change)
-    except _Invalid as exc:
-        print(f"gbtt contact add: {path} is unchanged: " + "; ".join(d.message for d in exc.errors[:5]),
-              file=sys.stderr)
-        return EXIT_INVALID
-    print(f"added contact {args.id} to {path}")
-    return EXIT_OK
+    return _edit("contact add", source, path, change, f"added contact {args.id} to {path}")
 
 
 def cmd_contact_remove(args: argparse.Namespace) -> int:
@@ -173,14 +177,7 @@ def cmd_contact_remove(args: argparse.Namespace) -> int:
         section, index = contact.src.path
         del data[section][index]
 
-    try:
-        _apply(source, path, change)
-    except _Invalid as exc:
-        print(f"gbtt contact remove: {path} is unchanged: " + "; ".join(d.message for d in exc.errors[:5]),
-              file=sys.stderr)
-        return EXIT_INVALID
-    print(f"removed contact {args.id} from {path}")
-    return EXIT_OK
+    return _edit("contact remove", source, path, change, f"removed contact {args.id} from {path}")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -114,6 +114,15 @@ def find_sources(path: str | os.PathLike) -> list[Source]:
     raise SourceError(f"{p}: no *.gbtt.yml inventory source and no registry files here")
 
 
+def file_of(source: Source, rel: str) -> Path | None:
+    """The file behind a registry-relative name (``Src.file``): the last root that has it, as
+    :func:`registry_files` layers them; None when no root has it."""
+    for root in reversed(source.roots):
+        if (root / rel).is_file():
+            return root / rel
+    return None
+
+
 def registry_files(roots: Iterable[Path]) -> dict[str, Path]:
     """Relative name -> absolute path of every registry file, later roots overriding earlier ones."""
     files: dict[str, Path] = {}
