@@ -11,7 +11,8 @@ gbtt.synth``) and the project's templates, committed as BASE; then two HEADs:
 * ``template``: one line added to the router template (every router is impacted and rendered).
 
 Each is reviewed by ``gbtt diff BASE HEAD --format json`` (cold: an empty registry cache; warm:
-the cache of a previous run) and by the peer: ``ansible-inventory --list`` in a worktree of each
+the cache of a previous run; and cold with ``--every-source``, which loads the provinces that did
+not change too) and by the peer: ``ansible-inventory --list`` in a worktree of each
 revision, plus a diff of the two JSON documents' host variables (Python, timed too).
 
 Usage: ``.venv/bin/python bench/diff.py [--hosts-target 20000] [--json OUT]``; the peer takes
@@ -92,13 +93,14 @@ def make_repo(tmp: Path, hosts_target: int) -> tuple[Path, dict[str, str]]:
     return repo, revs
 
 
-def gbtt_diff(repo: Path, base: str, head: str, cache: Path) -> tuple[float, dict]:
+def gbtt_diff(repo: Path, base: str, head: str, cache: Path, *extra: str) -> tuple[float, dict]:
     seconds, proc = timed(lambda: sh(str(BIN / "gbtt"), "diff", base, head, "-i", "inventory/national",
-                                     "--format", "json", cwd=repo, env={"GBTT_CACHE_DIR": str(cache)}))
+                                     "--format", "json", *extra, cwd=repo, env={"GBTT_CACHE_DIR": str(cache)}))
     if proc.returncode not in (0, 1):
         raise SystemExit(f"gbtt diff failed ({proc.returncode}): {proc.stderr[-2000:]}")
     doc = json.loads(proc.stdout)
-    return seconds, {"hosts": len(doc["hosts"]), "diffs": len(doc["diffs"]), "changes": len(doc["changes"])}
+    return seconds, {"hosts": len(doc["hosts"]), "diffs": len(doc["diffs"]), "changes": len(doc["changes"]),
+                     "sources_not_loaded": len(doc["unchanged_sources"])}
 
 
 def peer(repo: Path, base: str, head: str, tmp: Path, cache: Path) -> tuple[float, dict]:
@@ -139,10 +141,13 @@ def main(argv: list[str] | None = None) -> int:
             cold_cache = tmp / f"cache-cold-{case}"
             cold, info = gbtt_diff(repo, revs["base"], revs[case], cold_cache)
             warm, _ = gbtt_diff(repo, revs["base"], revs[case], cold_cache)
-            row = {"case": case, "gbtt_diff_cold_s": round(cold, 2), "gbtt_diff_warm_s": round(warm, 2), **info}
+            every, _ = gbtt_diff(repo, revs["base"], revs[case], tmp / f"cache-every-{case}", "--every-source")
+            row = {"case": case, "gbtt_diff_cold_s": round(cold, 2), "gbtt_diff_warm_s": round(warm, 2),
+                   "every_source_cold_s": round(every, 2), **info}
             if not args.no_peer and case == "one-percent":
                 seconds, extra = peer(repo, revs["base"], revs[case], tmp, tmp / "cache-peer")
-                row.update(peer_s=round(seconds, 2), speedup_cold=round(seconds / cold, 1), **extra)
+                row.update(peer_s=round(seconds, 2), speedup_cold=round(seconds / cold, 1),
+                           speedup_every_source=round(seconds / every, 1), **extra)
             results.append(row)
             print(json.dumps(row), file=sys.stderr)
     doc = {"hosts_target": args.hosts_target, "python": sys.version.split()[0], "nproc": os.cpu_count(),

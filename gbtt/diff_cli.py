@@ -22,7 +22,8 @@ def _summary(r: df.Review) -> str:
     kinds = {k: sum(1 for c in r.changes if c.kind == k) for k in ("added", "removed", "changed")}
     return (f"{kinds['added']} added, {kinds['removed']} removed, {kinds['changed']} changed object(s); "
             f"{len(r.hosts)} host(s) impacted, {len(r.diffs)} configuration(s) differ; "
-            f"{len(r.introduced)} finding(s) introduced, {len(r.fixed)} fixed")
+            f"{len(r.introduced)} finding(s) introduced, {len(r.fixed)} fixed"
+            + (f"; {len(r.unchanged_sources)} inventory source(s) unchanged, not loaded" if r.unchanged_sources else ""))
 
 
 def text(r: df.Review, colour: bool) -> str:
@@ -108,6 +109,7 @@ def as_json(r: df.Review) -> str:
                      "fields": [{"path": p, "old": None if o is df._MISSING else o, "new": None if n is df._MISSING else n}
                                 for p, o, n in c.fields]} for c in r.changes],
         "hosts": r.hosts, "diffs": r.diffs, "introduced": r.introduced, "fixed": r.fixed,
+        "unchanged_sources": r.unchanged_sources,
     }, ensure_ascii=False, indent=1, default=str) + "\n"
 
 
@@ -117,7 +119,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if not (args.base and Path(args.base).exists()):
             repo = df.repo_root(Path.cwd())
         base, head = df.sides(args.base, args.head, args.inventory, repo)
-        r = df.review(base, head, limit=args.limit, render_configs=not args.no_render)
+        r = df.review(base, head, limit=args.limit, render_configs=not args.no_render,
+                      every_source=args.every_source)
     except df.DiffError as exc:
         print(f"gbtt diff: {exc}", file=sys.stderr)
         return 2
@@ -139,5 +142,8 @@ def add_parser(sub) -> None:
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     p.add_argument("--limit", help="only hosts matching these patterns (comma-separated, * ? [])")
     p.add_argument("--no-render", action="store_true", help="do not render configurations (data and hosts only)")
+    p.add_argument("--every-source", action="store_true",
+                   help="load and validate every inventory source, also those the same on both sides "
+                        "(by default a national review loads only the provinces that changed)")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     p.set_defaults(func=cmd_diff)

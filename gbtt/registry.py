@@ -9,10 +9,15 @@ of this package's own rules, so the next load of the same bytes is a pickle read
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import gc
 import hashlib
 import os
 import pickle
 import re
+import subprocess
+import sys
 import tempfile
 import time
 import unicodedata
@@ -206,33 +211,155 @@ def _cache_write(path: Path, key: str, registry: m.Registry, diags: list[Diagnos
         pass  # a cache that cannot be written only costs time
 
 
-def load(path: str | os.PathLike | Source, *, use_cache: bool = True, by_content: bool = False) -> LoadResult:
+def plan(source: Source, by_content: bool = False) -> tuple[dict[str, Path], dict[str, bytes], str, Path]:
+    """(files, their bytes, content key, cache entry) of a source: what :func:`load` reads first."""
+    files = registry_files(source.roots)
+    texts = {rel: p.read_bytes() for rel, p in files.items()}
+    key = _content_key(files, texts)
+    cache_path = cache_dir() / f"registry-content-{key[:24]}.pickle" if by_content else _cache_path(source)
+    return files, texts, key, cache_path
+
+
+def load(path: str | os.PathLike | Source, *, use_cache: bool = True, by_content: bool = False,
+         _planned: tuple | None = None) -> LoadResult:
     """Load, check and (when valid) cache the registry behind one inventory source.
     ``by_content``: name the cache entry by the content, not the source's place (a git revision
     extracted to a temporary folder: the same revision hits the cache wherever it is extracted)."""
     source = path if isinstance(path, Source) else _single(find_sources(path), path)
-    files = registry_files(source.roots)
+    files, texts, key, cache_path = _planned or plan(source, by_content)
     report = Report(files=files)
-    texts = {rel: p.read_bytes() for rel, p in files.items()}
-    key = _content_key(files, texts)
-    cache_path = cache_dir() / f"registry-content-{key[:24]}.pickle" if by_content else _cache_path(source)
     if use_cache:
-        hit = _cache_read(cache_path, key)
+        hit = _LOADED.get(key) if by_content else None
+        hit = hit or _cache_read(cache_path, key)
         if hit is not None:
+            if by_content and len(_LOADED) < 256:
+                _LOADED[key] = hit
             report.items.extend(hit[1])
             _check_credentials(source, report, hit[0])
             return LoadResult(source, hit[0], report, cached=True, key=key)
     registry = m.Registry()
-    builder = _Builder(registry, report)
-    for rel in files:
-        builder.read_file(rel, texts[rel])
-    builder.finish()
-    if not report.errors:
-        report.extend(rules.check(registry, invalid=builder.invalid_ids))
-    if not report.errors and use_cache:
-        _cache_write(cache_path, key, registry, report.items)
+    with _gc_paused():
+        builder = _Builder(registry, report)
+        for rel in files:
+            builder.read_file(rel, texts[rel])
+        builder.finish()
+        if not report.errors:
+            report.extend(rules.check(registry, invalid=builder.invalid_ids))
+        if not report.errors and use_cache:
+            _cache_write(cache_path, key, registry, report.items)
+            if by_content:
+                if len(_LOADED) > 256:
+                    _LOADED.clear()
+                _LOADED[key] = (registry, list(report.items))
     _check_credentials(source, report, registry)
     return LoadResult(source, registry, report, cached=False, key=key)
+
+
+def jobs() -> int:
+    """Processes that load registries at once: ``GBTT_JOBS``, else the CPUs this process may use."""
+    value = os.environ.get("GBTT_JOBS", "")
+    if value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+#: below this many bytes to parse, starting a worker process (0.5 s) costs more than it saves
+PARALLEL_MIN_BYTES = 2_000_000
+
+
+def load_all(requests: list[tuple[Source, bool]], plans: list[tuple] | None = None) -> list[LoadResult]:
+    """Load several sources, each ``(source, by_content)`` (a national inventory holds one per
+    province, a review two revisions of it). The sources not in the cache are shared out between
+    this process and ``jobs() - 1`` worker processes, which write their registries to the cache for
+    the reads that follow here; a worker that fails only leaves its part to this process."""
+    plans = plans or [plan(source, by_content) for source, by_content in requests]
+    todo, seen = [], set()
+    for i, ((source, by_content), (_, _, key, cache_path)) in enumerate(zip(requests, plans)):
+        if key in seen or (by_content and key in _LOADED) or _cache_holds(cache_path, key):
+            continue
+        seen.add(key)
+        todo.append(i)
+    size = sum(len(t) for i in todo for t in plans[i][1].values())
+    workers = min(jobs() - 1, len(todo) - 1) if size >= PARALLEL_MIN_BYTES else 0
+    results: dict[int, LoadResult] = {}
+    if workers > 0:
+        work = [requests[i] for i in todo]
+        with tempfile.TemporaryDirectory(prefix="gbtt-load-") as tmp:
+            counter = Path(tmp) / "next"
+            counter.write_bytes(b"0")
+            (Path(tmp) / "work").write_bytes(pickle.dumps(work))
+            procs = [_start_worker(tmp) for _ in range(workers)]
+            while (n := _take(counter)) < len(work):
+                i = todo[n]
+                results[i] = load(requests[i][0], by_content=requests[i][1], _planned=plans[i])
+            for proc in procs:
+                try:
+                    proc.wait(timeout=WORKER_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    proc.kill()  # its sources are loaded below, here
+                    proc.wait()
+    return [results.get(i) or load(source, by_content=by_content, _planned=planned)
+            for i, ((source, by_content), planned) in enumerate(zip(requests, plans))]
+
+
+WORKER_TIMEOUT = 600
+
+
+def _start_worker(folder: str) -> subprocess.Popen:
+    """A worker is a fresh interpreter running :func:`_worker` (not ``multiprocessing``: its spawn
+    would run the caller's main script again, and fork is unsafe beside the lab's threads)."""
+    package_parent = str(Path(gbtt.__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", "import sys; from gbtt.registry import _worker; _worker(sys.argv[1])",
+                             folder], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _cache_holds(path: Path, key: str) -> bool:
+    """Whether the cache entry at ``path`` is of ``key`` (its opening bytes; the read checks again)."""
+    try:
+        with open(path, "rb") as fh:
+            return key.encode() in fh.read(256)
+    except OSError:
+        return False
+
+
+def _take(counter: Path) -> int:
+    """The next piece of work: a counter in a file, shared by the loading processes under a lock."""
+    with open(counter, "r+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        n = int(fh.read() or b"0")
+        fh.seek(0)
+        fh.write(str(n + 1).encode())
+        fh.truncate()
+    return n
+
+
+def _worker(folder: str) -> None:
+    work = pickle.loads((Path(folder) / "work").read_bytes())
+    while (n := _take(Path(folder) / "next")) < len(work):
+        load(work[n][0], by_content=work[n][1])  # written to the cache, read back by the parent
+
+
+#: content key -> (registry, diagnostics) of the registries loaded by content in this process (the
+#: provinces a review's two revisions share are read once); treated as read-only, like a cache hit
+_LOADED: dict[str, tuple[m.Registry, list[Diagnostic]]] = {}
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Building a registry makes a million objects and frees none; the cyclic collector would walk
+    them again and again (40 % of the parse time of a national inventory)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _check_credentials(source: Source, report: Report, registry: m.Registry | None) -> None:
@@ -273,6 +400,25 @@ def _control_chars(value: str) -> str | None:
         if unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029\u0085":
             return f"the control character U+{ord(ch):04X}"
     return None
+
+
+def _strings(node: Any, out: list[str]) -> None:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if isinstance(k, str):
+                out.append(k)
+            if isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, (dict, list)):
+                _strings(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            if isinstance(v, str):
+                out.append(v)
+            elif isinstance(v, (dict, list)):
+                _strings(v, out)
+    elif isinstance(node, str):
+        out.append(node)
 
 
 #: (file name, SHA-256 of its bytes) -> the data of a registry file read before in this process
@@ -360,6 +506,11 @@ class _Builder:
                 getattr(self, "_" + section)(m.Src(rel, (section, i)), entry)
 
     def _check_text(self, rel: str, node: Any, path: tuple) -> None:
+        if not path:  # one search over every key and value; the walk below only finds where
+            strings: list[str] = []
+            _strings(node, strings)
+            if not _CONTROL.search("".join(strings)):
+                return
         if isinstance(node, str):
             if len(path) == 3 and path[0] == "approvals" and path[2] == "signature":
                 node = node.replace("\n", "")  # an armored SSH signature has lines; it reaches no device
