@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gbtt.edit_cli import add_parser as add_edit_parser
     add_edit_parser(sub)
 
+    from gbtt.meeting_cli import add_parser as add_meeting_parser
+    add_meeting_parser(sub)
+
     from gbtt.lab.cli import add_parser as add_lab_parser
     add_lab_parser(sub)
     return p

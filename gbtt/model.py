@@ -34,6 +34,9 @@ class Province:
     expected_endpoints: dict = field(default_factory=dict)
     codec_accounts: tuple[dict, ...] = ()
     approval_clock_skew_seconds: int = 300
+    office_hours: tuple[tuple[str, str], ...] = ()       # working sessions, ("07:30", "11:30"), …
+    extra_days_off: tuple[str, ...] = ()                # days off decided beyond the public holidays
+    extra_working_days: tuple[str, ...] = ()            # weekend days made working days
 
 
 @dataclass(frozen=True, slots=True)

@@ -551,7 +551,10 @@ class _Builder:
             software_baselines=dict(d.get("software_baselines", {})),
             expected_endpoints=dict(d.get("expected_endpoints", {})),
             codec_accounts=tuple(dict(a) for a in d.get("codec_accounts", ())),
-            approval_clock_skew_seconds=d.get("approval_clock_skew_seconds", 300))
+            approval_clock_skew_seconds=d.get("approval_clock_skew_seconds", 300),
+            office_hours=tuple((h["start"], h["end"]) for h in d.get("office_hours", ())),
+            extra_days_off=tuple(d.get("extra_days_off", ())),
+            extra_working_days=tuple(d.get("extra_working_days", ())))
 
     def _districts(self, src: m.Src, d: dict) -> None:
         communes = tuple(m.Commune(c["id"], c["name"], c["type"], d["id"], src.at("communes", i))

@@ -65,6 +65,16 @@ def _province(c: _Ctx) -> Iterator[Diagnostic]:
         yield error("invalid address", f"management network {net} is not a private range",
                     "use a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
                     p.src.at("management_network"))
+    hours = list(p.office_hours)
+    for i, (start, end) in enumerate(hours):
+        if not start < end or (i + 1 < len(hours) and not end <= hours[i + 1][0]):
+            yield error("invalid value", f"office hours {start}-{end} are not a session in order",
+                        "list the working sessions in the day's order, each ending after it starts and before "
+                        "the next begins, e.g. 07:30-11:30 then 13:30-17:00", p.src.at("office_hours", i))
+    both = sorted(set(p.extra_days_off) & set(p.extra_working_days))
+    if both:
+        yield error("invalid value", f"{', '.join(both)} both a day off and a working day",
+                    "keep each date in one of extra_days_off and extra_working_days", p.src.at("extra_days_off"))
 
 
 def _network(text: str) -> ipaddress.IPv4Network | None:

@@ -28,6 +28,7 @@ CIDR = {"type": "string", "pattern": rf"^{_OCTET}(\.{_OCTET}){{3}}/([0-9]|[12][0
 TEXT = {"type": "string", "minLength": 1}
 OPT_TEXT = {"type": ["string", "null"], "minLength": 1}
 DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "x-what": "a date (YYYY-MM-DD)"}
+HHMM = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "x-what": "a time of day (HH:MM)"}
 #: a date (a whole day in the province's time zone) or a moment with its UTC offset
 MOMENT = {"type": "string",
           "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2})?(Z|[+-][0-9]{2}:[0-9]{2}))?$",
@@ -69,6 +70,9 @@ SECTIONS: dict[str, dict] = {
                             "propertyNames": {"enum": sorted({p for v in PLATFORMS.values() for p in v})}},
         expected_endpoints=_obj([], provincial={"type": "integer", "minimum": 0},
                                 ict={"type": "integer", "minimum": 0}),
+        # working sessions (Art. 7: lead times in working sessions and days), e.g. 07:30-11:30
+        office_hours={**_list_of(_obj(["start", "end"], start=HHMM, end=HHMM)), "minItems": 1},
+        extra_days_off=_list_of(DATE), extra_working_days=_list_of(DATE),
         codec_accounts=_list_of(_obj(
             ["username", "roles", "passphrase_secret"],
             username={"type": "string", "pattern": r"^[a-z][a-z0-9._-]{0,31}$", "x-what": "a codec user name"},
