@@ -34,3 +34,30 @@ class GbttAction(ActionBase):
         if "gbtt_platform" not in variables:
             raise AnsibleActionFail(f"{host} is not a gbtt device (no gbtt_platform): use the gbtt inventory")
         return host, variables
+
+    def inventory_source(self, path: str | None, task_vars: dict):
+        """The gbtt inventory source of this run: ``path`` when given, else the one the MCU hosts
+        came from (the jobs read it afresh, not Ansible's copy)."""
+        from gbtt import registry
+        if not path:
+            for host in task_vars.get("groups", {}).get("mcus", []):
+                path = task_vars["hostvars"][host].get("inventory_file")
+                if path:
+                    break
+        if not path:
+            raise AnsibleActionFail("no gbtt inventory in this run (no host in group 'mcus'): use -i inventory/<name>")
+        try:
+            return registry._single(registry.find_sources(path), path)
+        except registry.SourceError as exc:
+            raise AnsibleActionFail(str(exc)) from None
+
+    def variables_of(self, task_vars: dict):
+        """``variables_of(host)`` for the jobs that reach several devices from the controller."""
+        hostvars = task_vars["hostvars"]
+
+        def variables_of(host: str) -> dict:
+            if host not in hostvars:
+                raise AnsibleActionFail(f"{host} is not in the inventory of this run")
+            return deploy.task_variables(hostvars[host], self._templar.template)
+        return variables_of
+

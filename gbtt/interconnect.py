@@ -48,8 +48,9 @@ from gbtt import model as m
 from gbtt import registry as reg_mod
 from gbtt import render
 from gbtt.deploy import _audit, _write_backup, connection_params
-from gbtt.drivers.base import (AuthenticationError, CommitError, ConfigError, ConnectError, Driver, DriverError,
-                               TrustError, driver_for, redact)
+from gbtt.drivers.base import (AuthenticationError, CommitError, ConfigError, ConnectError, DriverError, TrustError,
+                               driver_for, redact)
+from gbtt.sessions import Sessions
 
 PREFIX = "gbtt-link-"
 ARTICLE_EN = ("Art. 4.2 of the regulation: equipment of the provincial or ICT system connects to another "
@@ -338,16 +339,15 @@ class Result:
         return dataclasses.asdict(self)
 
 
-class _Job:
+class _Job(Sessions):
     def __init__(self, source: reg_mod.Source, link_id: str, variables_of: Callable[[str], dict], *,
                  check: bool, pin: object, audit_log: Path | None, backup_dir: Path | None, user: str | None,
                  verify_timeout: float):
-        self.source, self.link_id, self.variables_of = source, link_id, variables_of
+        super().__init__(variables_of)
+        self.source, self.link_id = source, link_id
         self.check, self.pin, self.audit_log, self.backup_dir = check, pin, audit_log, backup_dir
         self.user = user or getpass.getuser()
         self.verify_timeout = verify_timeout
-        self.drivers: dict[str, Driver] = {}
-        self.secrets: list[str] = []
         self.committed: list[str] = []
         self.hub = ""
 
@@ -374,23 +374,7 @@ class _Job:
     def open(self, reg: m.Registry, link: m.Interconnect) -> None:
         self.hub = reg.systems[link.hub].mcu.host
         for dev in mcus(reg, link):
-            variables = self.variables_of(dev.host)
-            params, secrets = connection_params(variables)
-            params.extra["scope"] = f"link:{link.id}"
-            self.secrets += [s for s in secrets.values() if s] + list(params.extra["secrets"])
-            driver = driver_for(dev.platform)(dev.host, params)
-            driver.open()
-            self.drivers[dev.host] = driver
-
-    def close(self) -> None:
-        for driver in self.drivers.values():
-            try:
-                driver.close()
-            except DriverError:
-                pass
-
-    def redact(self, text: str) -> str:
-        return redact(text, self.secrets)
+            self.driver(dev, f"link:{link.id}")
 
     def undo(self, result: Result) -> None:
         """Back to where the MCUs were: calls placed by this run ended, commits rolled back."""

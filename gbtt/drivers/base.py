@@ -202,6 +202,56 @@ class Driver:
         """End the active call of ``space`` (every leg hangs up); True when one was ended."""
         raise NotImplementedError(f"{self.platform or type(self).__name__}: no call control")
 
+    # -- meeting control (codecs) ------------------------------------------------------------
+    # What a meeting playbook does on each participant codec, on an open session: see its calls,
+    # mute its microphones (Art. 9.2a: a microphone is on only when the chair gives the floor),
+    # frame the seating plan with a camera preset (Art. 8.2c), put it in standby after the
+    # meeting, hang up.  These are commands, not configuration: they never touch the candidate,
+    # and a setter that finds the codec as asked sends nothing and returns False.
+
+    def codec_calls(self) -> list[dict]:
+        """The codec's calls now: ``[{"id": str, "remote": str (the remote number or URI as the
+        codec shows it), "direction": "incoming" | "outgoing", "state": "connected" |
+        "connecting" | "ringing" | "disconnecting" | … (lower-case, as the codec says it),
+        "rate_kbps": int | None}]``; [] when idle."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
+    def microphones_muted(self) -> bool:
+        """Whether the codec's microphones are muted."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
+    def set_microphones(self, muted: bool) -> bool:
+        """Mute (``muted`` True) or unmute the microphones; True when that changed anything
+        (idempotent: a second call sends nothing and returns False)."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
+    def camera_presets(self) -> list[dict]:
+        """The camera presets, in the codec's list order: ``[{"id": int, "name": str, "camera":
+        int}]``."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
+    def activate_preset(self, preset: str | int) -> dict:
+        """Move the camera to a preset, given by name (an exact match after stripping spaces) or
+        by id; returns ``{"id": int, "name": str}`` of the preset activated.  No such preset is
+        a :class:`ConfigError` naming the codec and listing the names of its presets."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
+    def standby_state(self) -> str:
+        """The standby state as the codec says it, e.g. ``"Standby"``, ``"Off"`` (awake),
+        ``"Halfwake"``."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
+    def set_standby(self, on: bool) -> bool:
+        """Put the codec in standby (``on`` True) or wake it; True when that changed anything
+        (idempotent: a second call sends nothing and returns False)."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
+    def hang_up(self, remote: str | None = None) -> int:
+        """Disconnect every call, or only those whose remote is ``remote`` (compared as the
+        codec shows it, and also without a ``sip:`` prefix and ``;parameters``); returns the
+        number of calls disconnected (0 when none matched)."""
+        raise NotImplementedError(f"{self.platform or type(self).__name__}: no meeting control")
+
 
 _REGISTRY: dict[str, str] = {
     "cisco_ce": "gbtt.drivers.cisco_ce:CeDriver",

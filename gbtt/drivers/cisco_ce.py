@@ -106,6 +106,27 @@ refuses is a :class:`~gbtt.drivers.base.DriverError` with its reason.  :meth:`Ce
 gives ``os_version`` as the baselines write it (``ce11.17.1.5``, without the build suffix some
 releases report) and ``uptime`` in seconds (``xStatus SystemUnit Uptime``).
 
+Meeting control
+---------------
+What a meeting playbook does on a participant codec (:class:`~gbtt.drivers.base.Driver`'s
+"meeting control" methods), over the same session; commands, not configuration, so the
+candidate and what was read for it are left alone:
+
+* :meth:`CeDriver.codec_calls`: ``xStatus Call`` (``RemoteNumber``, ``Direction``, ``Status``,
+  ``ReceiveCallRate``/``TransmitCallRate``);
+* :meth:`CeDriver.microphones_muted`, :meth:`CeDriver.set_microphones`: ``xStatus Audio
+  Microphones Mute``, ``xCommand Audio Microphones Mute|Unmute`` (Art. 9.2a);
+* :meth:`CeDriver.camera_presets`, :meth:`CeDriver.activate_preset`: ``xCommand Camera Preset
+  List``, ``xCommand Camera Preset Activate PresetId: n`` (Art. 8.2c);
+* :meth:`CeDriver.standby_state`, :meth:`CeDriver.set_standby`: ``xStatus Standby State``,
+  ``xCommand Standby Activate|Deactivate``;
+* :meth:`CeDriver.hang_up`: ``xCommand Call Disconnect CallId: n`` per call.
+
+A setter reads first and sends nothing when the codec is as asked already (it returns False),
+and reads back after the command (:class:`~gbtt.drivers.base.DriverError` when the change did
+not take).  The commands are idempotent, so a lost session is reconnected and the command sent
+again, as for a read.
+
 Secrets never reach a diff or an error: the value of a path containing ``Password``,
 ``Passphrase`` or ``Secret``, every account passphrase, and any value equal to
 ``params.password`` or to one of ``params.extra["secrets"]``, is shown as ``<redacted>``.
@@ -524,6 +545,65 @@ def read_objects(kind: ObjectKind, doc: Any) -> dict[tuple[str, str], dict[str, 
                             else values[0])
         out[Item(kind, key).ident] = {"_key": key, **fields}
     return out
+
+
+# -- meeting control: calls, presets, standby -----------------------------------------------
+
+_URI_SCHEME = re.compile(r"(?i)^(?:sips?|h323|tel):")
+#: ``xStatus Standby State`` values that count as in standby (RoomOS passes EnteringStandby)
+_IN_STANDBY = ("standby", "enteringstandby")
+
+
+def call_fields(status: Any) -> list[dict[str, str]]:
+    """``xStatus Call`` (the reply below ``Status``) -> per call, in order, ``{"id": "3",
+    "Status": "Connected", "RemoteNumber": …, "Encryption Type": …}``."""
+    calls: dict[str, dict[str, str]] = {}
+    for path, value in flatten_values(status).items():
+        words = path.split()
+        if len(words) > 2 and words[0] == "Call" and words[1].isdigit():
+            calls.setdefault(words[1], {"id": words[1]})[" ".join(words[2:])] = value
+    return list(calls.values())
+
+
+def call_summary(fields: dict[str, str]) -> dict:
+    """One call of :func:`call_fields` as :meth:`CeDriver.codec_calls` gives it: the remote as
+    the codec shows it (``RemoteNumber``, else ``CallbackNumber``), direction and state in lower
+    case, the rate the lower of the receive and transmit call rates (None when neither is
+    reported)."""
+    rates = [int(fields[name]) for name in ("ReceiveCallRate", "TransmitCallRate")
+             if fields.get(name, "").isdigit() and int(fields[name]) > 0]
+    return {"id": fields["id"],
+            "remote": fields.get("RemoteNumber") or fields.get("CallbackNumber", ""),
+            "direction": fields.get("Direction", "").lower(),
+            "state": fields.get("Status", "").lower(),
+            "rate_kbps": min(rates) if rates else None}
+
+
+def remote_forms(uri: str) -> set[str]:
+    """The forms a remote is matched by: as written, and without its scheme (``sip:``,
+    ``sips:``, ``h323:``, ``tel:``) and ``;parameters``."""
+    text = uri.strip()
+    bare = _URI_SCHEME.sub("", text).split(";", 1)[0].strip()
+    return {text, bare} - {""}
+
+
+def find_preset(presets: list[dict], wanted: str | int) -> dict | None:
+    """The preset of :meth:`CeDriver.camera_presets` that ``wanted`` names: an int is an id; a
+    string is a name (exact after stripping; the first in list order), else, all digits, an
+    id."""
+    if isinstance(wanted, int):
+        return next((p for p in presets if p["id"] == wanted), None)
+    name = wanted.strip()
+    found = next((p for p in presets if p["name"].strip() == name), None)
+    if found is None and name.isascii() and name.isdigit():
+        found = next((p for p in presets if p["id"] == int(name)), None)
+    return found
+
+
+def standby_is(state: str, on: bool) -> bool:
+    """Whether ``xStatus Standby State`` is standby (``on``) or awake (``Off``); ``Halfwake`` is
+    neither."""
+    return state.lower() in _IN_STANDBY if on else state.lower() == "off"
 
 
 # -- the driver -----------------------------------------------------------------------------
@@ -1143,3 +1223,105 @@ class CeDriver(Driver):
         except DriverError as exc:
             checks.append(Check("SIP registration status readable", False, exc.message))
         return checks
+
+    # -- meeting control (see "Meeting control" in the module docstring) --------------------
+    def _act(self, command: str) -> Any:
+        """Run one meeting xCommand; its JSON reply.  These commands are idempotent (mute,
+        activate a preset, standby, disconnect a call by id), so, like a read, one is sent again
+        over a new session when the session is lost; the codec's refusal is a
+        :class:`DriverError` with its reason.  The candidate and what was read for it are left
+        alone."""
+        return self._read(command)
+
+    def _status_value(self, path: str) -> str:
+        """The value of one ``xStatus`` leaf; :class:`DriverError` when the codec reports none."""
+        value = _leaf(self._read(f"xStatus {path}"), "Status", *path.split())
+        if not value:
+            raise DriverError(self.host, f"xStatus {path}: not reported")
+        return value
+
+    def _call_fields(self) -> list[dict[str, str]]:
+        return call_fields(self._read("xStatus Call").get("Status", {}))
+
+    def codec_calls(self) -> list[dict]:
+        """``xStatus Call``: see :meth:`Driver.codec_calls`; ``rate_kbps`` is the lower of the
+        call's receive and transmit rates."""
+        return [call_summary(fields) for fields in self._call_fields()]
+
+    def microphones_muted(self) -> bool:
+        return self._status_value("Audio Microphones Mute").lower() == "on"
+
+    def set_microphones(self, muted: bool) -> bool:
+        """``xCommand Audio Microphones Mute|Unmute`` when the microphones are not so already,
+        then read back."""
+        if self.microphones_muted() == muted:
+            return False
+        command = f"xCommand Audio Microphones {'Mute' if muted else 'Unmute'}"
+        self._act(command)
+        if self.microphones_muted() != muted:
+            raise DriverError(self.host, f"{command}: the microphones are still "
+                                         f"{'unmuted' if muted else 'muted'}")
+        return True
+
+    def camera_presets(self) -> list[dict]:
+        objects = read_objects(PRESET, self._read(PRESET.list_command))
+        return [{"id": int(fields["_key"]), "name": fields.get("Name", ""),
+                 "camera": int(fields.get("CameraId", "1"))} for fields in objects.values()]
+
+    def activate_preset(self, preset: str | int) -> dict:
+        """``xCommand Camera Preset Activate PresetId: n`` of the preset named (see
+        :func:`find_preset`)."""
+        if isinstance(preset, bool) or not isinstance(preset, (str, int)):
+            raise ConfigError(self.host, f"{preset!r} is no camera preset name or id")
+        presets = self.camera_presets()
+        chosen = find_preset(presets, preset)
+        if chosen is None:
+            names = ", ".join(repr(p["name"]) for p in presets)
+            raise ConfigError(self.host, self._redact(
+                f"no camera preset {preset!r} on the codec; "
+                + (f"its presets: {names}" if names else "it has no presets")))
+        self._act(f"xCommand Camera Preset Activate PresetId: {chosen['id']}")
+        return {"id": chosen["id"], "name": chosen["name"]}
+
+    def standby_state(self) -> str:
+        return self._status_value("Standby State")
+
+    def set_standby(self, on: bool) -> bool:
+        """``xCommand Standby Activate|Deactivate`` unless the codec is in standby (``Standby``,
+        ``EnteringStandby``) or awake (``Off``) as asked already, then read back; from
+        ``Halfwake`` either one is a change."""
+        if standby_is(self.standby_state(), on):
+            return False
+        command = f"xCommand Standby {'Activate' if on else 'Deactivate'}"
+        self._act(command)
+        state = self.standby_state()
+        if not standby_is(state, on):
+            raise DriverError(self.host, f"{command}: the codec's standby state is still {state}")
+        return True
+
+    def hang_up(self, remote: str | None = None) -> int:
+        """``xCommand Call Disconnect CallId: n`` for each call (of ``remote``, compared in the
+        forms of :func:`remote_forms` with the call's ``RemoteNumber`` and ``CallbackNumber``); a
+        call that ended by itself meanwhile is not counted.  An empty ``remote`` is a
+        :class:`ConfigError` (``None`` hangs up every call)."""
+        wanted = remote_forms(remote) if remote is not None else set()
+        if remote is not None and not wanted:
+            raise ConfigError(self.host, "hang_up: an empty remote names no call (None hangs up "
+                                         "every call)")
+        calls = self._call_fields()
+        if wanted:
+            calls = [c for c in calls
+                     if wanted & (remote_forms(c.get("RemoteNumber", ""))
+                                  | remote_forms(c.get("CallbackNumber", "")))]
+        ended = 0
+        for call in calls:
+            try:
+                self._act(f"xCommand Call Disconnect CallId: {call['id']}")
+            except ConnectError:
+                raise
+            except DriverError:
+                if any(c["id"] == call["id"] for c in self._call_fields()):
+                    raise
+                continue                 # it ended before the codec was told to end it
+            ended += 1
+        return ended

@@ -64,8 +64,9 @@ an owned object missing from the document is deleted.  The scope is
 ``ConnectionParams.extra["scope"]``:
 
 * none (the deploy of the MCU's own configuration): names starting with ``gbtt-`` except
-  ``gbtt-link-…``.  Those belong to the interconnect job: a deploy never changes or deletes
-  them, and a deploy document that names one is refused (:class:`ConfigError`).
+  ``gbtt-link-…`` and ``gbtt-meeting-…``.  Those belong to the interconnect and meeting jobs: a
+  deploy never changes or deletes them, and a deploy document that names one is refused
+  (:class:`ConfigError`).
 * ``link:<id>`` (the interconnect job, one link of MCUs): only ``gbtt-link-<id>`` and
   ``gbtt-link-<id>--…``, with the call profiles their coSpaces use, and the dial plan rules its
   document names.  Its document may name no other call leg profile, call profile or coSpace
@@ -73,6 +74,8 @@ an owned object missing from the document is deleted.  The scope is
   objects are deleted) with ``absent: true`` for its dial plan rules.  The separator is a
   double hyphen, which no id contains: link ``a`` never owns ``gbtt-link-a-b``, link
   ``a-b``'s.
+* ``meeting:<id>`` (the meeting job, playbooks/meeting.yml): the same for ``gbtt-meeting-<id>``
+  and ``gbtt-meeting-<id>--…``, the meeting's space on each MCU it uses.
 
 CMS call profiles have no
 name: a call profile is gbtt's when a coSpace gbtt owns uses it, and the document's call
@@ -150,6 +153,9 @@ PAGE_SIZE = 10            # what a CMS returns at most per list request: clients
 DIAL_POLL_SECONDS = 0.5   # how often call_up reads a leg that is still ringing
 OWNED_PREFIX = "gbtt-"
 LINK_PREFIX = "gbtt-link-"  # the interconnect job's objects: gbtt-link-<link id>[--…]
+MEETING_PREFIX = "gbtt-meeting-"  # the meeting job's objects: gbtt-meeting-<meeting id>[--…]
+#: the scopes of the jobs that own objects beside the deploy: scope kind -> the prefix of their names
+JOB_PREFIXES = {"link": LINK_PREFIX, "meeting": MEETING_PREFIX}
 _LINK_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -600,7 +606,7 @@ class CmsDriver(Driver):
 
     def __init__(self, host: str, params: ConnectionParams):
         super().__init__(host, params)
-        self._link = self._link_of(params.extra.get("scope"))
+        self._scope = self._scope_of(params.extra.get("scope"))
         self._session: requests.Session | None = None
         self._ca: str | None = None
         self._doc: Doc | None = None
@@ -608,44 +614,51 @@ class CmsDriver(Driver):
         self._status: ET.Element | None = None
 
     # -- ownership scope -------------------------------------------------------------------
-    def _link_of(self, scope: Any) -> str | None:
-        """The link id of a ``link:<id>`` scope; None for the deploy (no scope)."""
+    def _scope_of(self, scope: Any) -> tuple[str, str] | None:
+        """``(kind, id)`` of a ``link:<id>`` or ``meeting:<id>`` scope; None for the deploy."""
         if scope is None:
             return None
-        if isinstance(scope, str) and scope.startswith("link:") and _LINK_ID.match(scope[5:]):
-            return scope[5:]
-        raise ConfigError(self.host, f"scope {scope!r}: give none (a deploy) or 'link:<id>' (the interconnect job; "
-                                     "the id in lower-case letters, digits and hyphens)")
+        kind, _, ident = scope.partition(":") if isinstance(scope, str) else ("", "", "")
+        if kind in JOB_PREFIXES and _LINK_ID.match(ident):
+            return kind, ident
+        raise ConfigError(self.host, f"scope {scope!r}: give none (a deploy), 'link:<id>' (the interconnect job) or "
+                                     "'meeting:<id>' (the meeting job); the id in lower-case letters, digits and "
+                                     "hyphens")
 
     def _scope_label(self) -> str:
-        return "the deploy" if self._link is None else f"link:{self._link}"
+        return "the deploy" if self._scope is None else ":".join(self._scope)
+
+    def _mine(self) -> str:
+        """The name of the scope's own objects (``gbtt-link-<id>``, ``gbtt-meeting-<id>``)."""
+        return JOB_PREFIXES[self._scope[0]] + self._scope[1]
 
     def _owns_name(self, name: str) -> bool:
         """Whether a named object (call leg profile, coSpace, call profile label) is this
-        scope's by its name: ``gbtt-…`` but not ``gbtt-link-…`` for the deploy;
-        ``gbtt-link-<id>`` and ``gbtt-link-<id>--…`` for the link ``<id>`` (ids have no
-        ``--``, so no link owns another's objects)."""
-        if self._link is None:
-            return name.startswith(OWNED_PREFIX) and not name.startswith(LINK_PREFIX)
-        mine = LINK_PREFIX + self._link
+        scope's by its name: ``gbtt-…`` but not a job's (``gbtt-link-…``, ``gbtt-meeting-…``)
+        for the deploy; ``gbtt-link-<id>`` and ``gbtt-link-<id>--…`` for the link ``<id>``,
+        likewise for a meeting (ids have no ``--``, so no link owns another's objects)."""
+        if self._scope is None:
+            return name.startswith(OWNED_PREFIX) and not name.startswith(tuple(JOB_PREFIXES.values()))
+        mine = self._mine()
         return name == mine or name.startswith(mine + "--")
 
     def _check_scope(self, doc: Doc) -> None:
-        """A deploy document may not name the interconnect job's objects; a link's document
-        names only the link's own (dial plan rules, keyed by domain, are free in both)."""
+        """A deploy document may not name the jobs' objects; a job's document names only its
+        own (dial plan rules, keyed by domain, are free in both)."""
         for collection in ORDER:
             if SPECS[collection].key != "name":
                 continue
             for key in sorted(doc.keys()[collection]):
-                if self._link is None and key.startswith(LINK_PREFIX):
+                if self._scope is None and key.startswith(tuple(JOB_PREFIXES.values())):
                     raise ConfigError(self.host, f"intended configuration: {collection} {key!r}: names starting with "
-                                                 f"{LINK_PREFIX!r} are reserved for the interconnect job (scope "
-                                                 "link:<id>); a deploy never touches them")
-                if self._link is not None and not self._owns_name(key):
-                    mine = LINK_PREFIX + self._link
-                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r} is not the link's: a "
-                                                 f"link:{self._link} document names only {mine} and {mine}--… objects "
-                                                 "(and dial plan rules)")
+                                                 f"{LINK_PREFIX!r} or {MEETING_PREFIX!r} are reserved for the "
+                                                 "interconnect job (scope link:<id>) and the meeting job (scope "
+                                                 "meeting:<id>); a deploy never touches them")
+                if self._scope is not None and not self._owns_name(key):
+                    mine = self._mine()
+                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r} is not the "
+                                                 f"{self._scope[0]}'s: a {self._scope_label()} document names only "
+                                                 f"{mine} and {mine}--… objects (and dial plan rules)")
 
     # -- session ---------------------------------------------------------------------------
     def open(self) -> None:

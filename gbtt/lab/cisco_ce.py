@@ -64,11 +64,12 @@ What is simulated
   ``Camera PositionSet``, ``Camera Preset Store|Activate|Edit|List|Remove`` (presets are saved
   in the state, in list order: a new preset goes last, ``Edit … ListPosition: n`` moves one;
   ``List`` gives ``CameraId``, ``DefaultProfile`` (always ``False``), ``ListPosition``,
-  ``Name``, ``PresetId``), ``Standby Activate|Deactivate``, ``SystemUnit Boot`` (reboots and
-  closes the session), ``UserManagement User Add|Modify|Delete|List|Passphrase Set``.  A
-  repeated parameter (``Role: Admin Role: User``) is taken where the xAPI takes one (``Role``,
-  ``AddRole``, ``RemoveRole``); the result is named after the last two path words
-  (``PresetEditResult``, ``UserListResult``, ``PassphraseSetResult``).
+  ``Name``, ``PresetId``), ``Standby Activate|Deactivate|Halfwake``, ``SystemUnit Boot``
+  (reboots and closes the session),
+  ``UserManagement User Add|Modify|Delete|List|Passphrase Set``.  A repeated parameter
+  (``Role: Admin Role: User``) is taken where the xAPI takes one (``Role``, ``AddRole``,
+  ``RemoveRole``); the result is named after the last two path words (``PresetEditResult``,
+  ``UserListResult``, ``PassphraseSetResult``).
 * Users (``self.state["users"]``: ``Username``, ``Roles``, ``Active``, ``ShellLogin``,
   ``PassphraseChangeRequired`` and ``PassphraseHash``, a salted scrypt hash, never the
   passphrase).  The factory users are ``admin`` (Admin; no hash: no passphrase logs it in) and
@@ -102,9 +103,11 @@ What is simulated
   that takes no calls, ``RemoteBusy``/``Busy Here`` when the far codec has no free line) is in
   ``xCommand CallHistory Get`` and the request log.  Active calls and the call history are
   kept in the state, like the MCU's calls, so both sides agree across ``gbtt lab down``/``up``.
-* Standby: after ``Standby Delay`` idle minutes (lab time, through ``self.lab.call_later``)
-  with ``Standby Control: On``; a call wakes the codec.  The ``expire`` fault fires the standby
-  and auto-answer timers at once.
+* Standby (``xStatus Standby State``: ``Off`` when awake, ``Halfwake``, ``Standby``): after
+  ``Standby Delay`` idle minutes (lab time, through ``self.lab.call_later``) with ``Standby
+  Control: On``, counted again from ``Standby Halfwake`` or ``Deactivate``; a call (incoming or
+  dialled) wakes the codec.  The ``expire`` fault fires the standby and auto-answer timers at
+  once.
 * Faults: ``reboot`` drops the calls (linked codecs see the call end) and resets volume, mute,
   standby and camera positions; configuration, presets, users and call history are kept.
   ``drift`` takes ``["<configuration path>", "<value>"]`` (``["SystemUnit Name", "Someone's
@@ -571,6 +574,7 @@ COMMANDS = {c.path: c for c in (
                                       "RoomScheduler", "TouchPanel")))}),
     Command(("Standby", "Activate"), "_cmd_standby_activate"),
     Command(("Standby", "Deactivate"), "_cmd_standby_deactivate"),
+    Command(("Standby", "Halfwake"), "_cmd_standby_halfwake"),
     Command(("SystemUnit", "Boot"), "_cmd_boot", {"Action": Param(EnumSpace(("Restart",)))}),
     Command(("UserManagement", "User", "Add"), "_cmd_user_add",
             {"Username": Param(USERNAME, True), "Passphrase": Param(PASSPHRASE, True, secret=True),
@@ -873,9 +877,10 @@ class CeCodec(Device):
             entry[0].cancel()
 
     def _arm_standby(self) -> None:
-        """Idle with ``Standby Control: On``: standby after ``Standby Delay`` minutes."""
+        """Idle (awake or in halfwake) with ``Standby Control: On``: standby after ``Standby
+        Delay`` minutes."""
         self._cancel("standby")
-        idle = self.standby == "Off" and not self.state["calls"]
+        idle = self.standby != "Standby" and not self.state["calls"]
         if idle and self.config("Standby Control") == "On":
             minutes = int(self.config("Standby Delay"))
             self._schedule("standby", minutes * self.lab.seconds_per_minute, self._enter_standby)
@@ -1159,6 +1164,13 @@ class CeCodec(Device):
 
     def _cmd_standby_deactivate(self, name: str, params: dict) -> Result:
         self._wake()
+        self._arm_standby()
+        return Result(name)
+
+    def _cmd_standby_halfwake(self, name: str, params: dict) -> Result:
+        """The stage between awake and standby (a darkened screen): standby follows after
+        ``Standby Delay`` minutes, as from awake; activity (a call, ``Deactivate``) wakes."""
+        self.standby = "Halfwake"
         self._arm_standby()
         return Result(name)
 

@@ -13,9 +13,7 @@ from pathlib import Path
 from ansible.errors import AnsibleActionFail
 
 try:
-    from gbtt import deploy as gbtt_deploy
     from gbtt import interconnect as gbtt_interconnect
-    from gbtt import registry as gbtt_registry
     from gbtt.action import GbttAction
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise AnsibleActionFail(f"the gbtt package is not importable ({exc}); run 'make setup'") from exc
@@ -35,14 +33,8 @@ class ActionModule(GbttAction):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = self.options()
-        hostvars = task_vars["hostvars"]
-        source = self._source(args, task_vars)
-
-        def variables_of(host: str) -> dict:
-            if host not in hostvars:
-                raise AnsibleActionFail(f"MCU {host} is not in the inventory of this run")
-            return gbtt_deploy.task_variables(hostvars[host], self._templar.template)
-
+        source = self.inventory_source(args.get("inventory"), task_vars)
+        variables_of = self.variables_of(task_vars)
         if args["state"] == "report":
             links = gbtt_interconnect.status(source, variables_of)
             result.update(changed=False, interconnects=links,
@@ -72,18 +64,3 @@ class ActionModule(GbttAction):
         if out.failed:
             result["failed"] = True
         return result
-
-    def _source(self, args: dict, task_vars: dict):
-        """The inventory source the run was given (the gate reads it afresh, not Ansible's copy)."""
-        path = args.get("inventory")
-        if not path:
-            for host in task_vars.get("groups", {}).get("mcus", []):
-                path = task_vars["hostvars"][host].get("inventory_file")
-                if path:
-                    break
-        if not path:
-            raise AnsibleActionFail("no gbtt inventory in this run (no host in group 'mcus'): use -i inventory/<name>")
-        try:
-            return gbtt_registry._single(gbtt_registry.find_sources(path), path)
-        except gbtt_registry.SourceError as exc:
-            raise AnsibleActionFail(str(exc)) from None
