@@ -6,7 +6,8 @@
   ``gbtt-meeting-<id>`` is built (driver scope ``meeting:<id>``) and dials every participant
   codec; an interconnected meeting (scale 4) passes the approval gate before any dial-out and
   its hub's space dials the spokes' spaces. On each participant codec the microphones are muted
-  (Art. 9.2a; the chair endpoint's stay open) and the camera goes to the preset of the seating
+  (Art. 9.2a: on only when the chair gives the floor; the chair room's controller opens the
+  chair's when the meeting opens) and the camera goes to the preset of the seating
   plan (Art. 8.2c). Then every participant is verified in the call, on the MCU and on the
   codec, and those that are not are reported. Only the participants are touched (Art. 9.2c).
 * ``end``: who is in the call is read, the calls end, the spaces are removed, the participant
@@ -303,13 +304,14 @@ def _read_calls(job: _Job, result: Result, address_of: dict[str, Participant]) -
 
 
 def _codecs(job: _Job, result: Result) -> None:
-    """Microphones muted except the chair's (Art. 9.2a); camera to the seating preset (Art. 8.2c)."""
+    """Microphones muted (Art. 9.2a), the chair endpoint's too until the meeting opens; camera to the
+    seating preset (Art. 8.2c)."""
     seating = job.plan.meeting.seating
     for p in result.participants:
         ep = job.reg.endpoints[p.endpoint]
         try:
             codec = job.driver(ep.codec)
-            if codec.set_microphones(muted=not p.chair):
+            if codec.set_microphones(muted=True):
                 result.changed = True
             p.muted = codec.microphones_muted()
             if p.endpoint in seating:   # a camera move, not a change of state: a re-run reports no change

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -144,3 +145,24 @@ def lab(tmp_path_factory) -> Lab:
     handle.up()
     yield handle
     handle.down()
+
+
+# =========================================================================================
+# Documents as a person sees them: headless Chromium (Debian's /usr/bin/chromium, .ci/run installs it)
+# =========================================================================================
+
+@contextlib.contextmanager
+def browser():
+    """A headless Chromium (Playwright), closed on exit; the test fails when none is installed."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("Chromium is needed to look at the documents: apt-get install chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                                    "--disable-component-update", "--disable-sync"])
+        try:
+            yield b
+        finally:
+            b.close()

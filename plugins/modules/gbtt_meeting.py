@@ -11,8 +11,8 @@ description:
   - C(phase=test) and C(phase=connect) build the meeting space C(gbtt-meeting-<id>) on the MCU of
     each system the meeting uses (from C(templates/meetings/<platform>.j2), driver scope
     C(meeting:<id>)), dial every participant codec from it (and, at scale 4, the spokes' spaces
-    from the hub's, after the approval gate), mute the participant codecs' microphones except the
-    chair endpoint's (Art. 9.2a), move their cameras to the preset of the seating plan (Art. 8.2c),
+    from the hub's, after the approval gate), mute the participant codecs' microphones (Art. 9.2a;
+    the chair room's controller opens the chair's when the meeting opens), move their cameras to the preset of the seating plan (Art. 8.2c),
     and verify every participant in the call on the MCU and on the codec. Endpoints not in the
     call are listed and fail the task; nothing else is touched (Art. 9.2c).
   - C(phase=end) reads who is in the call, ends the calls, removes the meeting space and puts the

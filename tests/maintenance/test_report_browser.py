@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import shutil
-
 import pytest
+
+from conftest import browser
 
 from gbtt import checks as ck
 from gbtt import maintenance as mt
@@ -85,50 +85,34 @@ def test_markdown_and_csv_carry_the_same_rows(reports):
         r for r in rows if r["hang_muc"] == "peripherals" and r["thiet_bi"] == "dong-van-ubnd-codec").items()
 
 
-def _browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.fail("Chromium is needed to look at the reports: apt-get install chromium (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-    return chromium, sync_playwright
-
-
 def test_a_person_opening_the_report_sees_the_failures_first(reports, tmp_path):
     run_dir, _, _ = reports
-    chromium, sync_playwright = _browser()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                                          "--disable-background-networking", "--disable-component-update",
-                                          "--disable-sync"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto((run_dir / "dong-van.html").as_uri())
-            shot = page.screenshot(path=str(tmp_path / "dong-van.png"), full_page=True)
-            assert len(shot) > 30_000                              # a drawn page, not a blank one
-            assert page.locator("#title").inner_text() == "Báo cáo bảo trì định kỳ hệ thống giao ban trực tuyến"
-            assert page.locator("#system").inner_text().startswith("Hệ thống giao ban trực tuyến huyện Đồng Văn")
-            for selector in ("#title", "#summary", "#completeness", "#failures"):
-                box = page.locator(selector).bounding_box()
-                assert page.locator(selector).is_visible() and box and box["y"] < 900, selector  # first screen
-            assert "CHƯA ĐẦY ĐỦ" in page.locator("#completeness").inner_text()
-            summary = page.locator("#summary").inner_text()
-            assert "3\nthiết bị được kiểm tra" in summary
-            first = page.locator("tr.failing").first
-            assert first.is_visible()
-            row = first.inner_text()
-            assert "Không đạt" in row and "dong-van-lung-cu-router" in row and "Kết nối được" in row
-            assert "Kiểm tra nguồn điện" in row                       # the fix, beside the failure
-            comparison = page.locator("#comparison").inner_text()
-            assert "lỗi mới phát sinh" in comparison and "1 đã khắc phục" in comparison
-            red = page.locator("tr.failing td.status").first.evaluate("e => getComputedStyle(e).color")
-            assert red == "rgb(207, 34, 46)"                          # failures stand out in red
+    with browser() as b:
+        page = b.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((run_dir / "dong-van.html").as_uri())
+        shot = page.screenshot(path=str(tmp_path / "dong-van.png"), full_page=True)
+        assert len(shot) > 30_000                              # a drawn page, not a blank one
+        assert page.locator("#title").inner_text() == "Báo cáo bảo trì định kỳ hệ thống giao ban trực tuyến"
+        assert page.locator("#system").inner_text().startswith("Hệ thống giao ban trực tuyến huyện Đồng Văn")
+        for selector in ("#title", "#summary", "#completeness", "#failures"):
+            box = page.locator(selector).bounding_box()
+            assert page.locator(selector).is_visible() and box and box["y"] < 900, selector  # first screen
+        assert "CHƯA ĐẦY ĐỦ" in page.locator("#completeness").inner_text()
+        summary = page.locator("#summary").inner_text()
+        assert "3\nthiết bị được kiểm tra" in summary
+        first = page.locator("tr.failing").first
+        assert first.is_visible()
+        row = first.inner_text()
+        assert "Không đạt" in row and "dong-van-lung-cu-router" in row and "Kết nối được" in row
+        assert "Kiểm tra nguồn điện" in row                       # the fix, beside the failure
+        comparison = page.locator("#comparison").inner_text()
+        assert "lỗi mới phát sinh" in comparison and "1 đã khắc phục" in comparison
+        red = page.locator("tr.failing td.status").first.evaluate("e => getComputedStyle(e).color")
+        assert red == "rgb(207, 34, 46)"                          # failures stand out in red
 
-            page.goto((run_dir / "index.html").as_uri())
-            page.screenshot(path=str(tmp_path / "index.png"))
-            link = page.locator("#systems a")
-            assert link.inner_text() == "Hệ thống giao ban trực tuyến huyện Đồng Văn" and link.is_visible()
-            link.click()
-            assert page.url.endswith("/dong-van.html")
-        finally:
-            browser.close()
+        page.goto((run_dir / "index.html").as_uri())
+        page.screenshot(path=str(tmp_path / "index.png"))
+        link = page.locator("#systems a")
+        assert link.inner_text() == "Hệ thống giao ban trực tuyến huyện Đồng Văn" and link.is_visible()
+        link.click()
+        assert page.url.endswith("/dong-van.html")

@@ -9,7 +9,7 @@ import datetime as dt
 import icalendar
 import pytest
 
-from conftest import run, tool
+from conftest import browser, run, tool
 from gbtt import meeting_docs as docs
 from gbtt import meetings as mt
 from gbtt.workcal import WorkCalendar
@@ -321,3 +321,27 @@ def test_bad_meeting_files_name_the_file_the_line_and_the_fix(inv, fields, line,
         mt.planned(inv, "sai", now=NOW)
     assert words in str(err.value)
     assert str(err.value).startswith(f"{path}:{line}:" if line else str(path))
+
+
+def test_a_person_opening_the_invitation_sees_what_art_8_1_asks(inv, tmp_path):
+    meeting(inv, participants={"districts": ["dong-van"]})
+    loaded, plans, cal = mt.planned(inv, "hop", now=NOW)
+    page_file = docs.write(tmp_path / "out", loaded.registry, plans["hop"], cal.tz, NOW)[2]
+    assert page_file.name == "hop.giay-moi.html"
+    focal = loaded.registry.contacts[loaded.registry.endpoints["tinh-ubnd"].focal_officers[0]]
+    with browser() as b:
+        page = b.new_page(viewport={"width": 1000, "height": 1000})
+        page.goto(page_file.as_uri())
+        shot = page.screenshot(path=str(tmp_path / "giay-moi.png"), full_page=True)
+        assert len(shot) > 30_000                                   # a drawn page, not a blank one
+        assert page.locator("#heading").inner_text() == "GIẤY MỜI HỌP TRỰC TUYẾN"
+        assert page.locator("#title").inner_text() == "Cuộc họp hop"
+        for selector in ("#heading", "#facts", "#focal", "#times"):
+            box = page.locator(selector).bounding_box()
+            assert page.locator(selector).is_visible() and box and box["y"] < 1000, selector   # first screen
+        assert page.locator("#when").inner_text().startswith("08 giờ 00, Thứ Năm, ngày 03/12/2026")
+        facts = page.locator("#facts").inner_text()
+        assert "Hệ thống giao ban trực tuyến của tỉnh" in facts and "Cấp độ 1b" in facts
+        assert f"{focal.name}" in page.locator("#focal").inner_text()
+        assert page.locator("#focal a").first.get_attribute("href") == "tel:" + focal.phone.replace(" ", "")
+        assert "Kết nối thử: 16 giờ 00, Thứ Tư, ngày 02/12/2026" in page.locator("#times").inner_text()
