@@ -153,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     from gbtt.meeting_cli import add_parser as add_meeting_parser
     add_meeting_parser(sub)
 
+    from gbtt.report_cli import add_parser as add_report_parser
+    add_report_parser(sub)
+
     from gbtt.lab.cli import add_parser as add_lab_parser
     add_lab_parser(sub)
     return p

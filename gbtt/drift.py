@@ -65,9 +65,25 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines)
 
 
-def write(doc: dict, json_path: Path | None, markdown_path: Path | None) -> None:
+def write(doc: dict, json_path: Path | None, markdown_path: Path | None, history: Path | None = None) -> None:
+    """The report as JSON and Markdown (replaced each run), and a copy kept in ``history``
+    (``<time>.json``, one per run: the six-monthly report reads the drift of its period there)."""
+    kept = None
+    if history is not None:
+        stamp = dt.datetime.fromisoformat(doc["generated"]).astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        kept = history / f"{stamp}.json"
     for path, text in ((json_path, json.dumps(doc, ensure_ascii=False, indent=1)),
-                       (markdown_path, markdown(doc))):
+                       (markdown_path, markdown(doc)), (kept, json.dumps(doc, ensure_ascii=False, indent=1))):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text + "\n", encoding="utf-8")
+
+
+def history(folder: Path, start: dt.datetime, end: dt.datetime) -> list[dict]:
+    """The drift reports kept in ``folder`` generated from ``start`` to ``end`` (excluded), oldest first."""
+    out = []
+    for path in sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if start <= dt.datetime.fromisoformat(doc["generated"]) < end:
+            out.append(doc)
+    return out

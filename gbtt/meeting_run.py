@@ -109,7 +109,8 @@ class _Job(Sessions):
     def audit(self, event: str, **fields) -> None:
         _audit(self.audit_log, {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                                 "who": self.user, "event": event, "meeting": self.plan.meeting.id,
-                                "phase": self.phase, "check": self.check, **fields})
+                                "systems": [s.id for s in self.plan.systems], "phase": self.phase,
+                                "check": self.check, **fields})
 
     def driver(self, dev: m.Device, scope: str | None = None) -> Driver:
         """The open driver of ``dev``: an MCU in the meeting's scope, a codec."""

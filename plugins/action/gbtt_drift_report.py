@@ -14,7 +14,7 @@ from gbtt import drift
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("hosts", "result_var", "json", "markdown", "fail_on_drift", "interconnects"))
+    _VALID_ARGS = frozenset(("hosts", "result_var", "json", "markdown", "fail_on_drift", "interconnects", "history"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -31,7 +31,8 @@ class ActionModule(ActionBase):
                 results[host] = self._templar.template(vars_[name])
         doc = drift.report(results, interconnects=self._templar.template(args.get("interconnects") or []))
         drift.write(doc, Path(args["json"]) if args.get("json") else None,
-                    Path(args["markdown"]) if args.get("markdown") else None)
+                    Path(args["markdown"]) if args.get("markdown") else None,
+                    Path(args["history"]) if args.get("history") else None)
         drifted = doc["counts"].get("drift", 0)
         result.update(changed=False, counts=doc["counts"],
                       msg=", ".join(f"{n} {state}" for state, n in sorted(doc["counts"].items())))

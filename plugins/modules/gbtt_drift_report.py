@@ -23,6 +23,10 @@ options:
   markdown:
     description: Where to write the Markdown report.
     type: path
+  history:
+    description: Folder that keeps every report, as C(<time>.json) (the six-monthly report reads the
+      drift found in its period from it).
+    type: path
   interconnects:
     description: The C(interconnects) returned by C(gbtt_interconnect) with C(state=report); an
       interconnect that is up without a valid approval (expired, revoked, configuration changed),
