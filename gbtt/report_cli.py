@@ -40,7 +40,8 @@ def semiannual_markdown(report: rp.Report) -> str:
     t = report.totals
     lines = [f"# Báo cáo tình hình quản lý, vận hành các hệ thống giao ban trực tuyến", "",
              f"{report.period_vi}, tỉnh {report.province}. Lập ngày {report.generated} (Điều 10, Điều 11 Quy chế "
-             "ban hành kèm theo Quyết định số 1373/QĐ-UBND).", "", "## Tổng hợp", "",
+             "ban hành kèm theo Quyết định số 1373/QĐ-UBND).", "",
+             f"Đơn vị báo cáo: **{report.sender}**. Kính gửi: {'; '.join(report.recipients)}.", "", "## Tổng hợp", "",
              "| Chỉ tiêu | Số lượng |", "| --- | ---: |",
              f"| Hệ thống | {t['systems']} |", f"| Điểm cầu | {t['endpoints']} |",
              f"| Cuộc họp đã tổ chức | {t['meetings']} |", f"| Hệ thống được bảo trì trong kỳ | {t['maintained']} |",

@@ -87,6 +87,8 @@ class Report:
     sections: list[Section]
     status: dict[str, str]            # host -> ok | fail | drift | unreachable (for the picture)
     links: list[dict]                 # the interconnects for the picture
+    sender: str = ""                  # who reports: the DIC (Art. 10.4), or a district (Art. 11.5)
+    recipients: list[str] = field(default_factory=list)
 
     @property
     def period_vi(self) -> str:
@@ -204,8 +206,22 @@ def build(source: reg_mod.Source | str | Path, period_text: str, *, records: Pat
               "state": "approved" if any(a.interconnect == link.id and not approval_problems.get(a)
                                          for a in reg.approvals.values()) else "unapproved"}
              for link in reg.interconnects.values()]
+    sender, recipients = _addressing(reg, [reg.systems[s] for s in wanted])
     return Report(reg.province.name if reg.province else "", period_text, start, end,
-                  now.astimezone(tz).strftime("%d/%m/%Y %H:%M"), sections, status, links)
+                  now.astimezone(tz).strftime("%d/%m/%Y %H:%M"), sections, status, links, sender, recipients)
+
+
+def _addressing(reg: m.Registry, systems: list[m.System]) -> tuple[str, list[str]]:
+    """A district reporting on its own system writes to the DIC (Art. 11.5); otherwise the DIC
+    writes to the Provincial Party Committee and the Provincial People's Committee (Art. 10.4)."""
+    dic = reg.units.get(reg.province.approving_authority) if reg.province else None
+    districts = {s.district for s in systems}
+    if all(s.kind == "district" for s in systems) and len(districts) == 1:
+        unit = next((u for u in reg.units.values() if u.kind == "people_committee" and u.level == "district"
+                     and u.district in districts), None)
+        return (unit.name if unit else systems[0].name), [dic.name if dic else "Sở Thông tin và Truyền thông"]
+    heads = [u.name for u in reg.units.values() if u.level == "province" and u.kind in ("party_office", "people_committee")]
+    return (dic.name if dic else ""), heads
 
 
 def _local(when: str, tz) -> str:

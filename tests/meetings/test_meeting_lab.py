@@ -5,6 +5,7 @@ write; an endpoint that does not answer; check mode; only participants touched (
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import time
@@ -84,7 +85,7 @@ def inv(tmp_path, mlab) -> Path:
 def meeting(lab: Lab, inv: Path, mid: str, phase: str, *extra: str):
     tmp = inv.parent
     return run([tool("ansible-playbook"), "-i", str(inv), str(ROOT / "playbooks" / "meeting.yml"),
-                "-e", f"meeting={mid}", "-e", f"phase={phase}", "-e", f"gbtt_meeting_records={tmp / 'records'}",
+                "-e", f"meeting={mid}", "-e", f"phase={phase}", "-e", f"gbtt_meeting_records={tmp / 'records' / 'meetings'}",
                 "-e", f"gbtt_backup_dir={tmp / 'backups'}", "-e", f"gbtt_audit_log={tmp / 'audit.log'}", *extra],
                **lab.env)
 
@@ -116,7 +117,8 @@ def codec_state(lab, inv, host) -> dict:
 
 
 def records(inv: Path, mid: str) -> list[dict]:
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((inv.parent / "records" / mid).glob("*.json"))]
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((inv.parent / "records" / "meetings" / mid)
+                                                                      .glob("*.json"))]
 
 
 def requests_since(lab: Lab, t0: float, host: str) -> list[str]:
@@ -176,6 +178,15 @@ def test_test_connect_end_on_the_lab(mlab, inv):
     assert requests_since(mlab, t0, BYSTANDER) == []
     events = [json.loads(x) for x in (inv.parent / "audit.log").read_text(encoding="utf-8").splitlines()]
     assert [e["phase"] for e in events if e["event"] == "meeting"] == ["test", "connect", "connect", "end"]
+    # the six-monthly report reads the meeting from these records
+    today = dt.date.today()
+    period = f"{today.year}H{1 if today.month <= 6 else 2}"
+    proc = run([tool("gbtt"), "report", "semiannual", "--period", period, "-i", str(inv), "--system", "tinh",
+                "--records", str(inv.parent / "records"), "--audit-log", str(inv.parent / "audit.log"),
+                "--out", str(inv.parent / "reports")])
+    assert proc.returncode == 0, proc.stderr
+    md = (inv.parent / "reports" / f"bao-cao-6-thang-{period}.md").read_text(encoding="utf-8")
+    assert "Giao ban trực tuyến (lab) (cấp độ 1b), 3/3 điểm cầu" in md and "| Cuộc họp đã tổ chức | 1 |" in md
 
 
 def test_an_interconnected_meeting_passes_the_gate_and_cascades(mlab, inv):

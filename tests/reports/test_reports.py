@@ -114,6 +114,11 @@ def test_the_semiannual_report_gathers_the_period_from_every_record(inv, records
     totals = report.totals
     assert (totals["meetings"], totals["maintained"], totals["failures"], totals["drift"]) == (2, 1, 1, 1)
     assert any(link["id"] == "tinh-cac-huyen" and link["state"] == "approved" for link in report.links)
+    assert report.sender == "Sở Thông tin và Truyền thông tỉnh Hà Giang"          # Art. 10.4: the DIC writes…
+    assert report.recipients == ["Văn phòng Tỉnh ủy Hà Giang", "Văn phòng HĐND - UBND tỉnh Hà Giang"]
+    district = rp.build(inv, "2026H2", records=folder, audit_log=audit, systems=["dong-van"], now=NOW)
+    assert district.sender == "Ủy ban nhân dân huyện Đồng Văn"                   # Art. 11.5: …a district to the DIC
+    assert district.recipients == ["Sở Thông tin và Truyền thông tỉnh Hà Giang"]
 
 
 def test_a_bad_period_or_system_is_refused(inv, records):
