@@ -24,7 +24,7 @@ BENCH_ARGS ?=
 # Folders yamllint checks (those that exist).
 YAML_DIRS := playbooks roles inventory molecule
 
-.PHONY: help setup quickstart test lint bench bench-peers clean constraints
+.PHONY: help setup quickstart test lint bench bench-peers clean constraints ee
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  make \1\t/' | expand -t 20
@@ -79,6 +79,12 @@ lint: setup ## yamllint and ansible-lint (production profile, offline)
 
 bench: setup ## inventory load figures (BENCH_ARGS=...; see bench/README.md)
 	$(VENV_PATH) $(BIN)/python bench/inventory_load.py $(BENCH_ARGS)
+
+# The AWX execution environment's build context (ansible-builder v3; no container engine
+# needed). Build the image from it with `podman build -t gbtt-ee .gbtt/ee` (docs/awx.md).
+ee: setup ## write the AWX execution environment's build context to .gbtt/ee
+	rm -rf .gbtt/ee
+	$(VENV_PATH) $(BIN)/ansible-builder create -f execution-environment.yml -c .gbtt/ee --output-filename Containerfile
 
 # The peers of bench/deploy.py (~30-40 min against the lab; not part of `make bench`):
 # Nornir in .venv (the optional group "bench"), and bench/.venv-stock with the PyPI `ansible`
