@@ -113,20 +113,20 @@ def _med(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
-def national_lab(work: Path, devices: int) -> Path:
+def national_lab(work: Path, devices: int, base_port: int = 21000, name: str = "lab5000") -> Path:
     """~``devices`` hosts of synthetic provinces, each a lab source on its own port range."""
-    out = work / "lab5000"
+    out = work / name
     provinces = max(1, round(devices / 320))
     totals = synth.generate(out, provinces=provinces, seed=synth.DEFAULT_SEED, hosts_target=devices)
     shutil.copytree(LAB / "group_vars", out / "group_vars")
-    port = 21000
+    port = base_port
     for source in registry.find_sources(out):
         hosts = totals["per_province"][source.name]["hosts"]
         text = source.config.read_text(encoding="utf-8")
         source.config.write_text(text + f"lab:\n  base_port: {port}\n", encoding="utf-8")
         port += hosts
     if port > 32768:  # above, Linux hands ports to outgoing connections (ip_local_port_range)
-        raise SystemExit("too many devices for the port range 21000-32767")
+        raise SystemExit(f"too many devices for the port range {base_port}-32767")
     return out
 
 

@@ -32,6 +32,12 @@ pauses (about 80 ms a command).
 * :meth:`~IosDriver.rollback`: with a commit pending, ``configure revert now`` (what the timer
   would do); otherwise a replace with the configuration saved just before the commit.  Either
   way the result is checked against that configuration.
+* A session lost while changing the router (commit, confirmation, rollback: a dropped link, a
+  reboot) is followed by a new session that puts the router back on the configuration read
+  just before the commit: a replace whose revert timer runs is reverted now, and NAPALM's
+  ``file prompt quiet``, which the dead session could not turn off again, is taken out (it is
+  never in the startup configuration).  The :class:`CommitError` says whether the router is
+  back; if the new session fails too, the revert timer still brings the replace back.
 
 Reading
 -------
@@ -117,6 +123,8 @@ class IosDriver(Driver):
         self._committed = False          # a commit in this session: NAPALM's rollback file is ours
         self._pending = False            # committed with a revert timer, not yet confirmed
         self._startup_has_napalm_line = False   # a rollback saved NAPALM's "file prompt quiet"
+        self._before: str | None = None  # the running configuration read by backup(), for a lost commit
+        self._restore_point: str | None = None   # the configuration a lost session's change goes back to
 
     # -- session ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -245,6 +253,7 @@ class IosDriver(Driver):
             raise ConfigError(self.host, "the intended configuration is empty")
         self.candidate = intended
         self._on_flash = False
+        self._before = None
 
     def _copy_candidate(self) -> None:
         text = self.candidate if self.candidate.endswith("\n") else self.candidate + "\n"
@@ -274,7 +283,8 @@ class IosDriver(Driver):
         return self._redact(diff) + "\n" if diff.strip() else ""
 
     def backup(self) -> str:
-        return self.get_config()
+        self._before = self.get_config()     # the commit that follows restores this if its session dies
+        return self._before
 
     def commit(self, confirm_timeout: int | None = None) -> None:
         if self.candidate is None:
@@ -285,7 +295,8 @@ class IosDriver(Driver):
         if confirm_timeout is not None:
             minutes = int((confirm_timeout + 30) // 60)          # to the nearest minute, half up
             revert_in = min(REVERT_MAX_SECONDS, max(REVERT_MIN_SECONDS, minutes * 60))
-        with self._session("committing") as device:
+        self._restore_point = self._before if self._before is not None else self.get_config()
+        with self._or_restore(), self._session("committing") as device:
             try:
                 device.commit_config(revert_in=revert_in)
             except (ReplaceConfigException, MergeConfigException) as exc:
@@ -295,13 +306,53 @@ class IosDriver(Driver):
                 raise ConfigError(self.host, f"cannot arm a revert timer: {self._redact(exc)}") from exc
             except CommandErrorException as exc:    # a confirmed commit of someone else is pending
                 raise DriverError(self.host, f"nothing changed: {self._redact(exc)}") from exc
+        self._before = None
         self._committed = True
         self._pending = revert_in is not None
+
+    @contextlib.contextmanager
+    def _or_restore(self) -> Iterator[None]:
+        """A session lost while changing the router (commit, confirm, rollback) is followed by a
+        new one that puts the router back on the configuration before the commit
+        (:meth:`_recover`); the error says whether it is."""
+        try:
+            yield
+        except ConnectError as lost:
+            if self._restore_point is None:
+                raise
+            restored = self._recover(self._restore_point)
+            if restored:
+                self._restore_point = None
+            raise CommitError(self.host, f"{lost.message}; reconnected" + (
+                "" if restored else ", but the running configuration is not the one before the commit"),
+                restored=restored) from lost
+
+    def _recover(self, before: str) -> bool:
+        """The session died during a commit: log in again and put the router back as it was —
+        revert a replace whose timer is running (what the timer would do), take out NAPALM's
+        ``file prompt quiet`` when the dead session left it on (it is never in the startup
+        configuration) — then check the running configuration is ``before``."""
+        with contextlib.suppress(Exception):
+            self.close()
+        try:
+            self.open()
+            with self._session("restoring after a lost connection") as device:
+                if device.has_pending_commit():
+                    device.rollback()           # configure revert now
+                    self._pending = False
+                found = device.cli([f"show running-config | include ^{NAPALM_LINE}",
+                                    f"show startup-config | include ^{NAPALM_LINE}"])
+                running, startup = (found[k].strip() for k in found)
+                if running and not startup and not device.prompt_quiet_changed:
+                    device.device.send_config_set([f"no {NAPALM_LINE}"])
+            return self.get_config() == before
+        except DriverError:
+            return False
 
     def confirm(self) -> None:
         if not self._pending:
             return
-        with self._session("confirming the commit") as device:
+        with self._or_restore(), self._session("confirming the commit") as device:
             try:
                 device.confirm_commit()
             except CommitConfirmException as exc:
@@ -311,6 +362,7 @@ class IosDriver(Driver):
                                              "confirmation and the router went back" if expired
                                   else self._redact(exc), restored=expired) from exc
         self._pending = False
+        self._restore_point = None
 
     def discard(self) -> None:
         super().discard()
@@ -322,7 +374,7 @@ class IosDriver(Driver):
         """Back to the configuration before the last commit: with a commit still pending,
         revert now (what its timer would do); otherwise replace with the configuration NAPALM
         saved just before the commit.  Then check the router is on that configuration."""
-        with self._session("rolling back") as device:
+        with self._or_restore(), self._session("rolling back") as device:
             if not self._committed and not device.has_pending_commit():
                 raise DriverError(self.host, "nothing to roll back: no commit in this session")
             try:
@@ -334,6 +386,7 @@ class IosDriver(Driver):
             if not self._matches_rollback_file(device):
                 raise CommitError(self.host, "rolled back, but the running configuration differs from "
                                              "the one before the commit", restored=False)
+        self._restore_point = None
 
     # -- health ----------------------------------------------------------------------------
     def health(self) -> list[Check]:
