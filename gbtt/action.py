@@ -17,6 +17,15 @@ from gbtt import deploy
 deploy.preload_drivers()
 
 
+#: the options every job that reaches several devices from the controller takes (interconnect, meeting)
+JOB_OPTIONS = {
+    "inventory": {"type": "path"},
+    "backup_dir": {"type": "path"},
+    "audit_log": {"type": "path"},
+    "verify_timeout": {"type": "float", "default": 20.0},
+}
+
+
 class GbttAction(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -60,4 +69,12 @@ class GbttAction(ActionBase):
                 raise AnsibleActionFail(f"{host} is not in the inventory of this run")
             return deploy.task_variables(hostvars[host], self._templar.template)
         return variables_of
+
+    def mcu_diffs(self, result: dict, steps, what: str) -> None:
+        """With ``--diff``, each MCU's difference (``steps``: objects with ``host`` and ``diff``)."""
+        if self._task.diff:
+            diffs = [{"before_header": f"{s.host} (running)", "after_header": f"{s.host} ({what})", "prepared": s.diff}
+                     for s in steps if s.diff]
+            if diffs:
+                result["diff"] = diffs
 

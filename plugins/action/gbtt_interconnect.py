@@ -14,7 +14,7 @@ from ansible.errors import AnsibleActionFail
 
 try:
     from gbtt import interconnect as gbtt_interconnect
-    from gbtt.action import GbttAction
+    from gbtt.action import JOB_OPTIONS, GbttAction
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise AnsibleActionFail(f"the gbtt package is not importable ({exc}); run 'make setup'") from exc
 
@@ -24,10 +24,7 @@ class ActionModule(GbttAction):
         "interconnect": {"type": "str"},
         "state": {"type": "str", "default": "present", "choices": ["present", "absent", "report"]},
         "approval": {"type": "raw"},
-        "inventory": {"type": "path"},
-        "backup_dir": {"type": "path"},
-        "audit_log": {"type": "path"},
-        "verify_timeout": {"type": "float", "default": 20.0},
+        **JOB_OPTIONS,
     }
 
     def run(self, tmp=None, task_vars=None):
@@ -56,11 +53,7 @@ class ActionModule(GbttAction):
         data = out.as_dict()
         result.update(changed=out.changed, msg=out.message, refused=out.refused, approval=out.approval,
                       config_sha256=out.config_sha256, mcus=data["mcus"], legs=out.legs)
-        if self._task.diff:
-            diffs = [{"before_header": f"{o.host} (running)", "after_header": f"{o.host} (interconnect {link})",
-                      "prepared": o.diff} for o in out.mcus if o.diff]
-            if diffs:
-                result["diff"] = diffs
+        self.mcu_diffs(result, out.mcus, f"interconnect {link}")
         if out.failed:
             result["failed"] = True
         return result

@@ -15,7 +15,7 @@ from ansible.errors import AnsibleActionFail
 
 try:
     from gbtt import meeting_run
-    from gbtt.action import GbttAction
+    from gbtt.action import JOB_OPTIONS, GbttAction
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise AnsibleActionFail(f"the gbtt package is not importable ({exc}); run 'make setup'") from exc
 
@@ -24,11 +24,8 @@ class ActionModule(GbttAction):
     ARGUMENT_SPEC = {
         "meeting": {"type": "str", "required": True},
         "phase": {"type": "str", "required": True, "choices": list(meeting_run.PHASES)},
-        "inventory": {"type": "path"},
         "records_dir": {"type": "path"},
-        "backup_dir": {"type": "path"},
-        "audit_log": {"type": "path"},
-        "verify_timeout": {"type": "float", "default": 20.0},
+        **JOB_OPTIONS,
     }
 
     def run(self, tmp=None, task_vars=None):
@@ -46,11 +43,7 @@ class ActionModule(GbttAction):
         data = out.as_dict()
         result.update(changed=out.changed, msg=out.message, refused=out.refused, warnings_gbtt=out.warnings,
                       participants=data["participants"], mcus=data["mcus"], cascade=out.cascade, record=out.record)
-        if self._task.diff:
-            diffs = [{"before_header": f"{s.host} (running)", "after_header": f"{s.host} (meeting {args['meeting']})",
-                      "prepared": s.diff} for s in out.mcus if s.diff]
-            if diffs:
-                result["diff"] = diffs
+        self.mcu_diffs(result, out.mcus, f"meeting {args['meeting']}")
         for warning in out.warnings:
             self._display.warning(warning)
         if out.failed:
