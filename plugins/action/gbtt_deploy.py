@@ -29,10 +29,11 @@ class ActionModule(GbttAction):
         "confirm_timeout": {"type": "int", "default": 300},
         "backup_only": {"type": "bool", "default": False},
     }
+    SETTINGS = ("backup_dir", "audit_log", "confirm_timeout")
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        args = self.options()
+        args = self.options(task_vars)
         host, variables = self.device_variables(task_vars)
         if args.get("backup_only"):
             if not args.get("backup_dir"):

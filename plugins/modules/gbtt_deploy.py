@@ -30,6 +30,13 @@ options:
     description: JSON-lines file that gets one line per change (who, when, host, hash of the intended
       configuration, diff summary, result).
     type: path
+  settings_from:
+    description: A variable prefix; each of I(backup_dir), I(audit_log) and I(confirm_timeout) the task
+      does not set is read from the variable C(<prefix>_backup_dir), C(<prefix>_audit_log) or
+      C(<prefix>_confirm_timeout) (the roles use their own defaults this way, C(settings_from=router)).
+      A value is templated once per run for all the hosts whose variables give it the same value
+      (Ansible would template the task's arguments, compiling each template again, for every host).
+    type: str
   backup_only:
     description: Only save the running configuration into I(backup_dir) (playbooks/backup.yml); nothing
       is compared or written.

@@ -185,3 +185,18 @@ def test_router_change_failing_its_health_check_is_rolled_back(lab, tmp_path):
     assert config_lines(after) == config_lines(before)
     audit = [json.loads(x) for x in (tmp_path / "audit.log").read_text().splitlines()]
     assert audit[-1]["host"] == host and audit[-1]["result"] == "failed" and audit[-1]["restored"] is True
+
+
+def test_role_settings_that_differ_per_host_are_templated_per_host(lab, tmp_path):
+    """The roles read their settings with ``settings_from`` and template a value once per run for
+    the hosts that give it the same value: one naming the host is still the host's own."""
+    hosts = codecs_of(lab, "quang-binh")[4:6]
+    per_host = str(tmp_path / "audit-{{ inventory_hostname }}.log")
+    proc, recap = playbook(lab, tmp_path, "codec.yml", "--limit", ",".join(hosts), "-e", f"codec_audit_log={per_host}",
+                           "-e", "codec_confirm_timeout=120")
+    assert proc.returncode == 0 and all(recap[h]["changed"] == 1 for h in hosts), proc.stdout[-3000:]
+    for h in hosts:
+        entries = [json.loads(x) for x in (tmp_path / f"audit-{h}.log").read_text().splitlines()]
+        assert [e["host"] for e in entries] == [h]
+    assert not (tmp_path / "audit.log").exists()
+    assert {h.name for h in (tmp_path / "backups").iterdir()} == set(hosts)   # gbtt_backup_dir, shared
