@@ -139,10 +139,18 @@ def exchanges(log: Path, start: int, end: int, names: set[str]) -> dict[str, lis
 _SCP = re.compile(r"^received (?P<name>\S+) \((?P<size>\d+) bytes\)$")
 
 
-async def _answer(proc: asyncssh.SSHClientProcess, first: float = 30.0) -> str:
-    """Read until the device is quiet."""
+#: how an answer ends: IOS, a prompt (``host#``, ``host(config)#``, ``Password:``, ``[confirm]``,
+#: ``Destination filename [x]?``); a codec, OK or ERROR, or in JSON mode the document's closing
+#: brace.  Other lines (a codec's multi-line body) get only their echo: their end is the device
+#: going quiet.
+ENDS = {"router": re.compile(r"([>#:\]?]) ?$"),
+        "codec": re.compile(r"\n((OK|ERROR)\r\n(\r\n)?|\}\r\n|\{\}\r\n)$")}
+
+
+async def _answer(proc: asyncssh.SSHClientProcess, end: re.Pattern | None, first: float = 30.0) -> str:
+    """Read until the answer's end shows, or until the device is quiet."""
     got = await asyncio.wait_for(proc.stdout.read(65536), first)
-    while True:
+    while not (end is not None and end.search(got)):
         try:
             more = await asyncio.wait_for(proc.stdout.read(65536), QUIET)
         except asyncio.TimeoutError:
@@ -150,10 +158,11 @@ async def _answer(proc: asyncssh.SSHClientProcess, first: float = 30.0) -> str:
         if not more:
             return got
         got += more
+    return got
 
 
 async def replay_ssh(events: list[dict], port: int, known: asyncssh.SSHKnownHosts, params, work: Path,
-                     candidate: str) -> None:
+                     candidate: str, kind: str) -> None:
     """Each logged login: a connection, a shell fed the logged lines, the logged SCP uploads."""
     sessions: list[list[dict]] = []
     for ev in events:
@@ -165,12 +174,12 @@ async def replay_ssh(events: list[dict], port: int, known: asyncssh.SSHKnownHost
         async with asyncssh.connect("127.0.0.1", port, username=params.username, password=params.password,
                                     known_hosts=known, client_keys=None, agent_path=None) as conn:
             proc = await conn.create_process(term_type="vt100", term_size=(511, 24))
-            await _answer(proc)                                  # the greeting and the prompt
+            await _answer(proc, None)                            # the greeting and the prompt
             for ev in session:
                 if ev["event"] == "command":
                     line = params.secret if ev["detail"] == "(hidden input)" else ev["detail"]
                     proc.stdin.write(line + "\n")
-                    await _answer(proc)
+                    await _answer(proc, ENDS[kind])
                 elif ev["event"] == "scp":
                     m = _SCP.match(ev["detail"])
                     size = int(m.group("size"))
@@ -226,7 +235,8 @@ def replay_all(recorded: dict[str, list], variables: dict[str, dict], known: dic
             elif mcu:
                 replay_https(events, params.port, context, params)
             else:
-                loop.run_until_complete(replay_ssh(events, params.port, known[host], params, work, candidates[host]))
+                loop.run_until_complete(replay_ssh(events, params.port, known[host], params, work, candidates[host],
+                                                   variables[host]["gbtt_device_class"]))
             spent[host] = cpu() - c0
     finally:
         loop.close()
