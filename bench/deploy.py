@@ -167,17 +167,18 @@ class Measure:
         return self.cpu_user_s + self.cpu_sys_s
 
 
-def measure(argv: list[str], *, env: dict, cwd: Path, log, lab_pid: int, interval: float = 0.2,
+def measure(argv: list[str], *, env: dict, cwd: Path, log, lab_pid: int | list[int], interval: float = 0.2,
             pss_every: int = 25) -> Measure:
     """Run ``argv`` to its end (and its daemonised descendants to theirs), measuring the tree."""
     me = os.getpid()
     result = Measure()
-    exclude = {lab_pid}
+    lab_pids = [lab_pid] if isinstance(lab_pid, int) else list(lab_pid)    # a lab may be several processes
+    exclude = set(lab_pids)
     _subreaper(True)
     try:
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         s0 = resource.getrusage(resource.RUSAGE_SELF)
-        lab0 = cpu_seconds(lab_pid)
+        lab0 = sum(map(cpu_seconds, lab_pids))
         t0 = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -201,7 +202,7 @@ def measure(argv: list[str], *, env: dict, cwd: Path, log, lab_pid: int, interva
             """Daemonised descendants reparented to us (the subreaper): reap them, so that their
             CPU is added to RUSAGE_CHILDREN.  Never the main process (Popen waits for it)."""
             for pid, ppid in _proc_table().items():
-                if ppid == me and pid != proc.pid and pid != lab_pid:
+                if ppid == me and pid != proc.pid and pid not in exclude:
                     try:
                         os.waitpid(pid, os.WNOHANG)
                     except ChildProcessError:
@@ -226,7 +227,7 @@ def measure(argv: list[str], *, env: dict, cwd: Path, log, lab_pid: int, interva
         thread.join()
         reap_orphans()
         result.stragglers = len(_descendants(me, exclude))
-        lab1 = cpu_seconds(lab_pid)
+        lab1 = sum(map(cpu_seconds, lab_pids))
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         s1 = resource.getrusage(resource.RUSAGE_SELF)
     finally:

@@ -41,6 +41,7 @@ import json
 import os
 import resource
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,35 +123,60 @@ def summary_counts(path: Path, devices: int) -> dict:
 
 
 class Lab:
-    """A national lab of ``devices`` hosts in ``work``, up for the ``with`` block."""
+    """A national lab of ``devices`` hosts in ``work``, up for the ``with`` block.  One lab process
+    serves at most ``per_process`` devices (it holds a listening socket per device, and the open
+    files limit here is 20,000): a larger lab is split into inventory folders of whole provinces,
+    each with its own lab process, and the peers get them all (``-i`` each)."""
 
-    def __init__(self, work: Path, devices: int, base_port: int):
-        self.inventory = national_lab(work, devices, base_port, f"national-{devices}")
-        self.env = {**os.environ, "GBTT_LAB_DIR": str(work / f"state-{devices}"),
-                    "GBTT_CACHE_DIR": str(work / "cache"), "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1",
-                    "PYTHONUNBUFFERED": "1", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+    def __init__(self, work: Path, devices: int, base_port: int, per_process: int = 9000):
+        whole = national_lab(work, devices, base_port, f"national-{devices}")
+        self.env = {**os.environ, "GBTT_CACHE_DIR": str(work / "cache"), "ANSIBLE_FORCE_COLOR": "0",
+                    "ANSIBLE_NOCOLOR": "1", "PYTHONUNBUFFERED": "1", "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
         self.env.pop("GBTT_LAB_BASE_PORT", None)
+        self.env.pop("GBTT_LAB_DIR", None)     # each folder's lab state in its own .lab
+        sources = sorted(whole.glob("*.gbtt.yml"))
+        parts = -(-devices // per_process)
+        if parts <= 1:
+            self.inventories = [whole]
+        else:
+            self.inventories = []
+            size = -(-len(sources) // parts)
+            for k in range(parts):
+                folder = work / f"national-{devices}-part{k + 1}"
+                shutil.copytree(whole / "group_vars", folder / "group_vars")
+                for source in sources[k * size:(k + 1) * size]:
+                    text = source.read_text(encoding="utf-8").replace("registry: registry/", f"registry: {whole}/registry/")
+                    (folder / source.name).write_text(text, encoding="utf-8")
+                self.inventories.append(folder)
         self.devices = 0
-        self.pid = 0
+        self.pids: list[int] = []
         self.up_s = 0.0
-        self.mix = class_mix(self.inventory)
+        self.mix = class_mix(whole)
+
+    @property
+    def inventory_args(self) -> list[str]:
+        return [a for inv in self.inventories for a in ("-i", str(inv))]
 
     def __enter__(self) -> Lab:
         t0 = time.perf_counter()
-        gbtt_lab(self.inventory, self.env, "up", "--timeout", "900", timeout=1000)
+        for inventory in self.inventories:
+            gbtt_lab(inventory, self.env, "up", "--timeout", "900", timeout=1000)
+            info = json.loads((inventory / ".lab" / "lab.json").read_text())
+            self.devices += int(info["devices"])
+            self.pids.append(int(info["pid"]))
         self.up_s = time.perf_counter() - t0
-        info = json.loads((Path(self.env["GBTT_LAB_DIR"]) / "lab.json").read_text())
-        self.devices, self.pid = int(info["devices"]), int(info["pid"])
         # the registry cache every peer reads, made once outside the measured runs
-        subprocess.run([str(BIN / "ansible-inventory"), "-i", str(self.inventory), "--graph"], cwd=ROOT,
+        subprocess.run([str(BIN / "ansible-inventory"), *self.inventory_args, "--graph"], cwd=ROOT,
                        env={**self.env, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}, capture_output=True, check=True)
         return self
 
     def __exit__(self, *exc) -> None:
-        gbtt_lab(self.inventory, self.env, "down")
+        for inventory in self.inventories:
+            gbtt_lab(inventory, self.env, "down")
 
     def reset(self) -> None:
-        gbtt_lab(self.inventory, self.env, "reset", timeout=1800)
+        for inventory in self.inventories:
+            gbtt_lab(inventory, self.env, "reset", timeout=1800)
 
 
 def one_run(lab: Lab, peer: str, phase: str, forks: int, raw, work: Path, strategy: str | None = None,
@@ -159,21 +185,24 @@ def one_run(lab: Lab, peer: str, phase: str, forks: int, raw, work: Path, strate
     out.unlink(missing_ok=True)
     env = {**lab.env, "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_FORKS": str(forks)}
     if peer == "ours":
-        cmd = [str(BIN / "ansible-playbook"), "-i", str(lab.inventory), "playbooks/site.yml"]
+        cmd = [str(BIN / "ansible-playbook"), *lab.inventory_args, "playbooks/site.yml"]
         env["GBTT_SUMMARY_JSON"] = str(out)
         if strategy:
             env["ANSIBLE_STRATEGY"] = strategy
         argv = cmd
     else:
-        cmd = [str(BIN / "python"), "bench/nornir_deploy.py", "-i", str(lab.inventory), "--workers", str(forks)]
+        if len(lab.inventories) > 1:
+            raise SystemExit("the Nornir peer reads one inventory folder: keep its labs to one process")
+        cmd = [str(BIN / "python"), "bench/nornir_deploy.py", "-i", str(lab.inventories[0]), "--workers", str(forks)]
         argv = [*cmd, "--json", str(out)]
     shown = shlex.join([os.path.relpath(a, ROOT) if a.startswith(str(ROOT)) else a for a in cmd])
-    shown = shown.replace(str(lab.inventory), f"<lab of {lab.devices}>")
+    for k, inventory in enumerate(lab.inventories):
+        shown = shown.replace(str(inventory), f"<lab of {lab.devices}" + (f", part {k + 1}>" if len(lab.inventories) > 1 else ">"))
     label = f"{peer} {phase} {lab.devices} devices, forks {forks}" + (f", strategy {strategy}" if strategy else "")
     raw.write(f"\n===== {label}: {shown}\n")
     raw.flush()
     print(f"[{label}] …", file=sys.stderr, flush=True)
-    m = measure(["timeout", str(int(timeout)), *argv], env=env, cwd=ROOT, log=raw, lab_pid=lab.pid)
+    m = measure(["timeout", str(int(timeout)), *argv], env=env, cwd=ROOT, log=raw, lab_pid=lab.pids)
     counts = summary_counts(out, lab.devices) if peer == "ours" else nornir_counts(out, lab.devices)
     run = Run(peer, f"{lab.devices} devices, forks {forks}, strategy {strategy or 'gbtt'}", phase, lab.devices,
               shown, asdict(m), counts)
@@ -256,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--push", type=int, help="one more lab of this size, deployed cold by gbtt alone (20000)")
     ap.add_argument("--sweep-forks", help="forks values for an idempotent sweep on the first size, e.g. 10,20,40")
     ap.add_argument("--base-port", type=int, default=9000)
+    ap.add_argument("--per-process", type=int, default=9000,
+                    help="devices per lab process (default 9000: the open files limit here is 20,000)")
     ap.add_argument("--no-record", action="store_true")
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.devices.split(",") if s.strip()]
@@ -264,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.base_port + largest + 200 > 32768:
         ap.error(f"--base-port {args.base_port}: {largest} devices would reach past 32767, where Linux picks "
                  "the ports of outgoing connections")
-    raise_file_limit(largest)
+    raise_file_limit(min(largest, args.per_process))
     check_ports(args.base_port, largest)
     command = shlex.join([os.path.relpath(sys.executable, ROOT), *sys.argv])
     started = dt.datetime.now(dt.timezone.utc)
@@ -274,28 +305,43 @@ def main(argv: list[str] | None = None) -> int:
     raw_path = RESULTS / f"{name}.raw" if not args.no_record else Path(tempfile.mkstemp(suffix=".raw")[1])
     rows: list[dict] = []
     sweep: list[dict] = []
+
+    def save(rows: list[dict], sweep: list[dict]) -> None:
+        """The runs so far, in case a later one fails."""
+        if not args.no_record:
+            partial = {"started": started.isoformat(timespec="seconds"), "command": command, "commit": commit,
+                       "partial": True, "rows": rows, "forks_sweep": sweep}
+            (RESULTS / f"{name}.json").write_text(json.dumps(partial, indent=1, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="gbtt-bench-scale-") as t, open(raw_path, "w", encoding="utf-8") as raw:
         work = Path(t)
         for i, size in enumerate(sizes):
-            with Lab(work, size, args.base_port) as lab:
+            with Lab(work, size, args.base_port, args.per_process) as lab:
                 print(f"lab of {lab.devices} devices up in {lab.up_s:.1f} s", file=sys.stderr)
+                fresh = True     # a lab just up is on its factory configurations
                 if i == 0 and args.sweep_forks:
                     for forks in [int(f) for f in args.sweep_forks.split(",")]:
-                        lab.reset()
+                        if not fresh:
+                            lab.reset()
+                        fresh = False
                         for phase in ("cold", "idempotent"):
                             r = one_run(lab, "ours", phase, forks, raw, work, strategy="gbtt")
                             sweep.append({**row(r, lab.mix, "gbtt"), "forks": forks})
+                            save(rows, sweep)
                     r = one_run(lab, "ours", "idempotent", args.forks, raw, work, strategy="linear")
                     sweep.append({**row(r, lab.mix, "linear"), "forks": args.forks})
                 for peer in peers:
-                    lab.reset()
+                    if not fresh:
+                        lab.reset()
+                    fresh = False
                     for phase in ("cold", "idempotent"):
                         rows.append(row(one_run(lab, peer, phase, args.forks, raw, work), lab.mix))
+                        save(rows, sweep)
         if args.push:
-            with Lab(work, args.push, args.base_port) as lab:
+            with Lab(work, args.push, args.base_port, args.per_process) as lab:
                 print(f"lab of {lab.devices} devices up in {lab.up_s:.1f} s", file=sys.stderr)
-                lab.reset()
                 rows.append(row(one_run(lab, "ours", "cold", args.forks, raw, work), lab.mix) | {"push": True})
+                save(rows, sweep)
     took = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
     changed = sorted(f for f in set(code) | set(code_fingerprint()) if code.get(f) != code_fingerprint().get(f))
     floor = floor_figures()

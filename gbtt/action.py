@@ -128,7 +128,8 @@ class GbttAction(ActionBase):
         each of SETTINGS the task does not set comes from the variable ``PREFIX_<option>`` (a
         role's defaults), templated once per run for all hosts that give it the same value."""
         args = dict(self._task.args)
-        prefix = args.pop("settings_from", None)
+        # a plugin without SETTINGS keeps it among its arguments: refused as unsupported below
+        prefix = args.pop("settings_from", None) if self.SETTINGS else None
         if prefix is not None:
             if not isinstance(prefix, str) or not prefix.isidentifier():
                 raise AnsibleActionFail(f"settings_from: a variable prefix such as 'router', got {prefix!r}")
