@@ -59,10 +59,10 @@ import asyncssh  # noqa: E402
 from gbtt import deploy as gbtt_deploy  # noqa: E402
 from gbtt import hostvars, render  # noqa: E402
 from gbtt import inventory as gbtt_inventory  # noqa: E402
+import lab_scale  # noqa: E402
 from inventory_load import machine  # noqa: E402
 
 LAB = ROOT / "inventory" / "lab"
-BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 CLASSES = ("routers", "mcus", "codecs")
 #: the answer has ended when the device has been quiet this long (wall time, not CPU)
@@ -70,12 +70,7 @@ QUIET = 0.03
 
 
 def gbtt_lab(*args: str) -> str:
-    import subprocess
-    proc = subprocess.run([str(BIN / "gbtt"), "lab", *args, "-i", str(LAB)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, check=False)
-    if proc.returncode:
-        raise SystemExit(f"gbtt lab {' '.join(args)}: {proc.stdout}{proc.stderr}")
-    return proc.stdout
+    return lab_scale.gbtt_lab(LAB, *args, timeout=600)
 
 
 def cpu() -> float:

@@ -71,6 +71,15 @@ def up(inventory: Path, env: dict) -> tuple[float, int, int]:
     return wall, info["devices"], info["pid"]
 
 
+def gbtt_lab(inventory: Path, *args: str, env: dict | None = None, timeout: float = 900) -> str:
+    """``gbtt lab ARGS -i INVENTORY`` (the benchmarks' labs): its output, or exit with its error."""
+    proc = subprocess.run([GBTT, "lab", *args, "-i", str(inventory)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    if proc.returncode:
+        raise SystemExit(f"gbtt lab {' '.join(args)}: {proc.stdout}{proc.stderr}")
+    return proc.stdout.strip()
+
+
 def down(inventory: Path, env: dict) -> None:
     subprocess.run([GBTT, "lab", "down", "-i", str(inventory)], env=env, capture_output=True, check=False)
 

@@ -55,18 +55,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from deploy import Run, code_fingerprint, commit_id, measure, nornir_counts  # noqa: E402
 from inventory_load import machine  # noqa: E402
-from lab_scale import national_lab  # noqa: E402
+from lab_scale import gbtt_lab, national_lab  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench" / "results"
-
-
-def gbtt_lab(inventory: Path, env: dict, *args: str, timeout: float = 900) -> str:
-    proc = subprocess.run([str(BIN / "gbtt"), "lab", *args, "-i", str(inventory)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
-    if proc.returncode:
-        raise SystemExit(f"gbtt lab {' '.join(args)}: {proc.stdout}{proc.stderr}")
-    return proc.stdout.strip()
 
 
 def raise_file_limit(need: int) -> None:
@@ -160,7 +152,7 @@ class Lab:
     def __enter__(self) -> Lab:
         t0 = time.perf_counter()
         for inventory in self.inventories:
-            gbtt_lab(inventory, self.env, "up", "--timeout", "900", timeout=1000)
+            gbtt_lab(inventory, "up", "--timeout", "900", env=self.env, timeout=1000)
             info = json.loads((inventory / ".lab" / "lab.json").read_text())
             self.devices += int(info["devices"])
             self.pids.append(int(info["pid"]))
@@ -172,11 +164,11 @@ class Lab:
 
     def __exit__(self, *exc) -> None:
         for inventory in self.inventories:
-            gbtt_lab(inventory, self.env, "down")
+            gbtt_lab(inventory, "down", env=self.env)
 
     def reset(self) -> None:
         for inventory in self.inventories:
-            gbtt_lab(inventory, self.env, "reset", timeout=1800)
+            gbtt_lab(inventory, "reset", env=self.env, timeout=1800)
 
 
 def one_run(lab: Lab, peer: str, phase: str, forks: int, raw, work: Path, strategy: str | None = None,
