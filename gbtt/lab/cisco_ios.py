@@ -1301,6 +1301,16 @@ class IosRouter(Device):
                 "archives": [], "revert": None, "last_change": None,
                 "startup_saved": {"at": time.time(), "by": "console"}}
 
+    def factory_reset(self) -> None:
+        """Back to the factory state, made again on first use (as at start): a reset parses
+        nothing, where a reboot of the factory state would parse it for every router at once
+        (minutes for a lab of thousands).  The factory state boots as it is: running = startup,
+        no revert pending."""
+        self._cancel_revert()
+        self._state = None
+        self._parsed = None
+        self.booted_at = time.monotonic()
+
     def reboot(self) -> None:
         super().reboot()
         self._cancel_revert()

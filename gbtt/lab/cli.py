@@ -152,7 +152,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_reset(args: argparse.Namespace) -> int:
     _, settings = _lab(args.inventory)
     if _running(settings):
-        print(_control(settings, {"op": "reset"})["message"])
+        # every device of the lab process at once: longer than a status or a fault
+        print(_control(settings, {"op": "reset"}, timeout=600.0)["message"])
         return 0
     removed = 0
     for f in (settings.state_dir / "devices").glob("*.json"):

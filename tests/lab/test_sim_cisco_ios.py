@@ -1329,3 +1329,20 @@ def test_napalm_merge(napalm, router):
     assert napalm.compare_config() == "+ntp server 10.23.0.99"
     napalm.commit_config()
     assert "ntp server 10.23.0.99\n" in router.state["startup"]
+
+
+def test_a_factory_reset_parses_nothing_until_the_router_is_used(router, cli, lab, monkeypatch):
+    """``gbtt lab reset`` of thousands of routers at once: the factory state is made on first use,
+    as at start; a pending revert is dropped and never fires."""
+    factory = running(router)
+    stage(router, SMALLER_BUFFER)
+    cli.run("configure replace flash:/candidate_config.txt force revert trigger error timer 2")
+    parsed = []
+    original = IosRouter.factory_state.__func__
+    monkeypatch.setattr(IosRouter, "factory_state", classmethod(lambda cls, facts: parsed.append(1) or original(cls, facts)))
+    router.factory_reset()
+    assert parsed == []
+    assert running(router) == factory and router.state["startup"] == factory and parsed == [1]
+    assert router.pending_revert() is None
+    lab.advance(180)
+    assert running(router) == factory and not any(e[1] == "revert" for e in lab.entries)
