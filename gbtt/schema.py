@@ -35,9 +35,9 @@ MOMENT = {"type": "string",
           "x-what": "a date (YYYY-MM-DD) or a time with its offset (YYYY-MM-DDTHH:MM+07:00)"}
 SHA256 = {"type": "string", "pattern": r"^[0-9a-f]{64}$", "x-what": "a SHA-256 digest (64 hex digits)"}
 PLATFORMS = {
-    "codec": ["cisco_ce"],
-    "mcu": ["cisco_cms"],
-    "router": ["cisco_ios"],
+    "codec": ["cisco_ce", "poly_group"],
+    "mcu": ["cisco_cms", "pexip_infinity"],
+    "router": ["cisco_ios", "huawei_vrp"],
 }
 SCALES = {"provincial": ["1a", "1b", "1c"], "ict": ["2a", "2b", "2c"], "district": ["3a", "3b", "3c"], "other": []}
 SYSTEM_KINDS = list(SCALES)

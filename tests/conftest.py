@@ -142,7 +142,10 @@ def lab(tmp_path_factory) -> Lab:
     enough for NAPALM to commit and confirm within a 1-minute revert timer, short enough to
     watch one expire."""
     handle = Lab(tmp_path_factory.mktemp("lab"), lab_base_port("session"), 4.0)
-    handle.up()
+    # $GBTT_TEST_LAB_LIMIT: only these systems or host patterns (gbtt lab up --limit), for a
+    # quick loop on one platform's tests; the full suite runs the whole province
+    limit = os.environ.get("GBTT_TEST_LAB_LIMIT")
+    handle.up(*(("--limit", limit) if limit else ()))
     yield handle
     handle.down()
 

@@ -257,6 +257,9 @@ _REGISTRY: dict[str, str] = {
     "cisco_ce": "gbtt.drivers.cisco_ce:CeDriver",
     "cisco_cms": "gbtt.drivers.cisco_cms:CmsDriver",
     "cisco_ios": "gbtt.drivers.cisco_ios:IosDriver",
+    "huawei_vrp": "gbtt.drivers.huawei_vrp:VrpDriver",
+    "pexip_infinity": "gbtt.drivers.pexip_infinity:PexipDriver",
+    "poly_group": "gbtt.drivers.poly_group:PolyDriver",
 }
 
 

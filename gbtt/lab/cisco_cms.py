@@ -114,7 +114,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Iterable
 
-from gbtt.lab.device import Device, Facts, HttpRequest, HttpResponse, Lab
+from gbtt.lab.device import CallRefused, Device, Facts, HttpRequest, HttpResponse, Lab
 
 #: namespace of every id the simulated MCUs make (uuid5 of host and counter)
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://gbtt.invalid/lab/cisco_cms")
@@ -329,14 +329,8 @@ class ApiError(Exception):
         return f"{self.reason} {details}".strip()
 
 
-class _Refused(Exception):
-    """A Call Bridge turned an incoming cascade call down: ``reason`` is what the caller's leg
-    shows (``unknownDestination``, ``callRejected``), ``detail`` what the lab log says."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason} ({detail})")
-        self.reason = reason
-        self.detail = detail
+class _Refused(CallRefused):
+    """A Call Bridge turned an incoming cascade call down (the lab's :class:`CallRefused`)."""
 
 
 def _split_uri(uri: str) -> tuple[str, str]:
@@ -406,6 +400,7 @@ class CmsMcu(Device):
 
     platform: ClassVar[str] = "cisco_cms"
     protocol: ClassVar[str] = "https"
+    cascades: ClassVar[bool] = True
     #: the most entries one list response holds, whatever ``limit`` asks
     page_limit: ClassVar[int] = 10
 
@@ -869,7 +864,7 @@ class CmsMcu(Device):
                 break
         if not rules:
             target = self.resolve(remote)
-            if isinstance(target, CmsMcu):
+            if target is not None and target.cascades:
                 reason = "unknownDestination"
                 self.lab.log(self.facts.host, "dial", f"{remote}: {reason}: {target.facts.host} is a Call Bridge, "
                                                       f"reached only through an outbound dial plan rule for {domain}")
@@ -884,10 +879,10 @@ class CmsMcu(Device):
         else the reason the leg failed."""
         remote = leg["remoteParty"]
         rate_kbps = max(64, leg["bandwidth"] // 1000)
-        if isinstance(target, CmsMcu) and target is not self:
+        if target is not None and target.cascades and target is not self:
             try:
                 peer_leg = target.incoming_cascade(user, domain, self._caller_uri(cid), self, pid, leg["bandwidth"])
-            except _Refused as refusal:
+            except CallRefused as refusal:
                 self.lab.log(self.facts.host, "dial", f"{remote}: {target.facts.host} refused: {refusal}")
                 return refusal.reason
             leg.update(state="connected", connectedAt=time.time(), peerHost=target.facts.host, peerLeg=peer_leg,
@@ -913,7 +908,7 @@ class CmsMcu(Device):
         self.lab.log(self.facts.host, "dial", f"{remote}: {reason}")
         return reason
 
-    def incoming_cascade(self, user: str, domain: str, caller_uri: str, caller: CmsMcu, caller_leg: str,
+    def incoming_cascade(self, user: str, domain: str, caller_uri: str, caller: Device, caller_leg: str,
                          bandwidth: int) -> str:
         """Another lab Call Bridge calls ``user@domain`` here (the lab's SIP between MCUs).
 
@@ -979,7 +974,7 @@ class CmsMcu(Device):
         self._legs_completed += 1
         if "peerHost" in leg:
             peer = self.lab.device(leg["peerHost"])
-            if isinstance(peer, CmsMcu):
+            if peer is not None and peer.cascades:
                 peer.peer_hung_up(leg["peerLeg"], self.facts.host)
         elif "codecHost" in leg:
             codec = self.lab.device(leg["codecHost"])

@@ -37,6 +37,17 @@ DEVICE_FAULTS = {"reboot": "reboot: unsaved configuration is lost, a pending com
                  "expire": "fire pending timers now (a commit-confirm revert)"}
 
 
+class CallRefused(Exception):
+    """A lab device turns a call offered to it down: ``reason`` is what the caller's leg shows
+    (``unknownDestination``, ``callRejected``, ``incompatibleDestination``), ``detail`` what the
+    lab log says."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason} ({detail})")
+        self.reason = reason
+        self.detail = detail
+
+
 class Timer(Protocol):
     def cancel(self) -> None: ...
 
@@ -82,6 +93,11 @@ class Device:
 
     platform: ClassVar[str] = ""
     protocol: ClassVar[str] = "ssh"      # "ssh" or "https"
+    #: HTTPS devices: "basic" (the core checks HTTP basic auth on every request) or "device"
+    #: (the device logs its clients in itself, e.g. a session login, with ``HttpRequest.login``)
+    http_login: ClassVar[str] = "basic"
+    #: an MCU that takes cascade calls from another lab MCU (:meth:`incoming_cascade`)
+    cascades: ClassVar[bool] = False
 
     def __init__(self, facts: Facts, lab: Lab, state: dict | None = None):
         self.facts = facts
@@ -154,6 +170,19 @@ class Device:
                 return device
         return None
 
+    # -- calls between lab MCUs (the lab's SIP between MCUs) -----------------------------
+    def incoming_cascade(self, user: str, domain: str, caller_uri: str, caller: "Device", caller_leg: str,
+                         bandwidth: int) -> str:
+        """Another lab MCU (``caller``, its leg ``caller_leg``) calls ``user@domain`` here at
+        ``bandwidth`` bit/s: join the call to the meeting space the dialled address resolves to
+        and return the new leg's id, or raise :class:`CallRefused`.  Only devices with
+        ``cascades`` set are offered cascade calls."""
+        raise CallRefused("incompatibleDestination", f"{self.facts.host} takes no cascade calls")
+
+    def peer_hung_up(self, leg: str, host: str) -> None:
+        """The MCU ``host`` ended its end of the cascade leg ``leg`` (an id this device returned
+        from :meth:`incoming_cascade`, or one of its own outgoing legs)."""
+
     # -- SSH devices --------------------------------------------------------------------
     def shell(self, username: str) -> "Shell":
         raise NotImplementedError
@@ -201,11 +230,16 @@ class Shell:
 
 @dataclass
 class HttpRequest:
-    method: str                  # GET, POST, PUT, DELETE
+    method: str                  # GET, POST, PUT, PATCH, DELETE
     path: str                    # /api/v1/coSpaces/<id> (no query string)
     query: dict[str, str]        # parsed query string
     form: dict[str, str]         # parsed application/x-www-form-urlencoded body
-    username: str                # the authenticated user (the core checks basic auth)
+    username: str                # the authenticated user (basic auth, checked by the core); "" with http_login "device"
+    body: bytes = b""            # the raw body (JSON APIs)
+    headers: dict[str, str] = field(default_factory=dict)   # request headers (Cookie, Content-Type, …)
+    #: http_login "device": does (username, password) log in here?  The lab's login for the
+    #: device's class, and the ``refuse_login`` fault; each call is logged (never the password)
+    login: Callable[[str, str], bool] | None = None
 
 
 @dataclass

@@ -43,6 +43,9 @@ PLATFORMS = {
     "cisco_ce": "gbtt.lab.cisco_ce:CeCodec",
     "cisco_ios": "gbtt.lab.cisco_ios:IosRouter",
     "cisco_cms": "gbtt.lab.cisco_cms:CmsMcu",
+    "huawei_vrp": "gbtt.lab.huawei_vrp:VrpRouter",
+    "pexip_infinity": "gbtt.lab.pexip_infinity:PexipMcu",
+    "poly_group": "gbtt.lab.poly_group:PolyCodec",
 }
 
 def device_class(platform: str) -> type[Device]:
@@ -618,14 +621,27 @@ async def _http(core: LabCore, host: str, request: web.Request) -> web.StreamRes
         raise web.HTTPServiceUnavailable()
     if s.faults.get("latency"):
         await asyncio.sleep(s.faults["latency"])
-    user = _basic_auth(request)
-    if user is None or s.faults.get("refuse_login") or user != (s.login["username"], s.login["password"]):
-        core.log(host, "login", f"{user[0] if user else '-'}: refused")
-        return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="gbtt lab"'})
-    form = {}
-    if request.method in ("POST", "PUT") and request.can_read_body:
-        form = {k: str(v) for k, v in (await request.post()).items()}
-    req = HttpRequest(request.method, request.path, dict(request.query), form, user[0])
+    def login(username: str, password: str) -> bool:
+        ok = not s.faults.get("refuse_login") and (username, password) == (s.login["username"], s.login["password"])
+        core.log(host, "login", f"{username or '-'}: {'accepted' if ok else 'refused'}")
+        return ok
+
+    if s.device.http_login == "device":
+        username = ""
+    else:
+        user = _basic_auth(request)
+        if user is None or s.faults.get("refuse_login") or user != (s.login["username"], s.login["password"]):
+            core.log(host, "login", f"{user[0] if user else '-'}: refused")
+            return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="gbtt lab"'})
+        username = user[0]
+    form: dict[str, str] = {}
+    body = b""
+    if request.method in ("POST", "PUT", "PATCH") and request.can_read_body:
+        body = await request.read()
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = {k: str(v) for k, v in (await request.post()).items()}
+    req = HttpRequest(request.method, request.path, dict(request.query), form, username, body=body,
+                      headers=dict(request.headers), login=login)
     core.log(host, "request", f"{request.method} {request.path_qs}" + (f" {sorted(form)}" if form else ""))
     resp: HttpResponse = await s.device.handle(req)
     return web.Response(status=resp.status, text=resp.body, headers=resp.headers,

@@ -53,7 +53,7 @@ def test_wrong_password_and_refused_login(lab):
 
 
 def test_badcert_fault_makes_the_client_refuse_the_server(lab):
-    host = "quan-ba-mcu"
+    host = "ha-giang-mcu"
     ca = str(lab.settings.ca_bundle)
     lab.fault(host, "badcert")
     try:
@@ -75,7 +75,7 @@ def served_certificate(lab, host: str):
 
 def test_badcert_days_serves_a_lab_ca_certificate_with_that_much_validity(lab):
     import datetime as dt
-    host = "quan-ba-mcu"
+    host = "ha-giang-mcu"
     ca = str(lab.settings.ca_bundle)
     normal = served_certificate(lab, host)
     now = dt.datetime.now(dt.timezone.utc)
