@@ -212,3 +212,21 @@ def test_source_file_must_name_the_plugin(tmp_path: Path):
     src.write_text("plugin: yaml\n")
     with pytest.raises(registry.SourceError, match="plugin: gbtt"):
         registry.find_sources(src)
+
+
+def test_the_lab_overlays_differ_from_production_only_in_platforms():
+    """inventory/lab/registry/systems.yml and endpoints/quan-ba.yml replace the production files
+    in the lab to mix platforms (docs/drivers.md); apart from platform and model they must stay
+    the production data, so that the lab still is the province."""
+    import yaml
+    prod, lab = ROOT / "inventory" / "hagiang" / "registry", ROOT / "inventory" / "lab" / "registry"
+
+    def data(path, section):
+        def strip(node):
+            if isinstance(node, dict):
+                return {k: strip(v) for k, v in node.items() if k not in ("platform", "model")}
+            return [strip(v) for v in node] if isinstance(node, list) else node
+        return strip(yaml.safe_load(path.read_text(encoding="utf-8"))[section])
+
+    for rel, section in (("systems.yml", "systems"), ("endpoints/quan-ba.yml", "endpoints")):
+        assert data(prod / rel, section) == data(lab / rel, section), rel

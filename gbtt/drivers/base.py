@@ -122,7 +122,9 @@ class Driver:
 
     # -- reading ---------------------------------------------------------------------------
     def get_facts(self) -> dict:
-        """hostname, model, serial, software version, uptime (seconds)."""
+        """At least ``hostname``, ``vendor``, ``model``, ``serial``, ``os_version`` (the release as
+        ``province.software_baselines`` writes it, for the software-baseline check) and ``uptime``
+        (seconds); a platform may add its own keys."""
         raise NotImplementedError
 
     def get_config(self) -> str:

@@ -872,7 +872,8 @@ class CeDriver(Driver):
             "vendor": "Cisco",
             "model": _leaf(status, *unit, "ProductId"),
             "product_platform": _leaf(status, *unit, "ProductPlatform"),
-            "serial_number": _leaf(status, *unit, "Hardware", "Module", "SerialNumber"),
+            "serial": _leaf(status, *unit, "Hardware", "Module", "SerialNumber"),
+            "serial_number": _leaf(status, *unit, "Hardware", "Module", "SerialNumber"),  # NAPALM's name
             "os_version": software_version(_leaf(status, *unit, "Software", "Version")),
             "software_version": _leaf(status, *unit, "Software", "Version"),
             "software_display": _leaf(status, *unit, "Software", "DisplayName"),

@@ -149,6 +149,35 @@ def test_happy_path_up_verified_audited_reported_and_torn_down(mculab, inv, tmp_
     assert gone.returncode == 0 and "changed=0" in gone.stdout
 
 
+def test_a_cascade_across_platforms_cisco_hub_pexip_spoke(mculab, inv, tmp_path):
+    """The same job, playbook and gate for a link between two MCU platforms: the province's
+    Cisco Meeting Server dials Quản Bạ's Pexip Infinity (the lab's mixed system), each MCU's
+    objects rendered from its own templates/interconnect/<platform>.j2."""
+    link, spoke = "tinh-quan-ba", "quan-ba-mcu"
+    variables = kit.mcu_variables(inv)
+    assert (variables[HUB]["gbtt_platform"], variables[spoke]["gbtt_platform"]) == ("cisco_cms", "pexip_infinity")
+    kit.approval(inv, "qd-125", link=link)
+    dry = playbook(mculab, inv, tmp_path, "-e", f"interconnect={link}", "--check", "--diff")
+    assert dry.returncode == 0 and "would change 2 MCU(s) and place 1 cascade call(s)" in dry.stdout, dry.stdout[-3000:]
+
+    up = playbook(mculab, inv, tmp_path, "-e", f"interconnect={link}")
+    assert up.returncode == 0 and "changed=1" in up.stdout, up.stdout[-3000:]
+    seen = legs(inv, link)
+    assert [(x["direction"], x["state"]) for x in seen[HUB]] == [("outgoing", "connected")]
+    assert seen[HUB][0]["remote"] == "gbtt-link-tinh-quan-ba@10.23.15.2"
+    assert [(x["direction"], x["state"]) for x in seen[spoke]] == [("incoming", "connected")]
+    change = [e for e in audit(tmp_path) if e["event"] == "interconnect"][-1]
+    assert change["result"] == "changed" and change["config_sha256"] == kit.config_hash(inv, link)
+
+    again = playbook(mculab, inv, tmp_path, "-e", f"interconnect={link}")
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-2000:]
+
+    down = playbook(mculab, inv, tmp_path, "-e", f"interconnect={link}", "-e", "state=absent")
+    assert down.returncode == 0 and "changed=1" in down.stdout, down.stdout[-3000:]
+    assert legs(inv, link) == {spoke: [], HUB: []}
+    assert "gbtt-link" not in link_objects(inv, spoke, link)
+
+
 def test_three_level_cascade_province_to_every_district(mculab, inv, tmp_path):
     kit.approval(inv, "qd-124", link=ALL_LINK)
     up = playbook(mculab, inv, tmp_path, "-e", f"interconnect={ALL_LINK}")
