@@ -154,6 +154,10 @@ def test_a_cascade_across_platforms_cisco_hub_pexip_spoke(mculab, inv, tmp_path)
     Cisco Meeting Server dials Quản Bạ's Pexip Infinity (the lab's mixed system), each MCU's
     objects rendered from its own templates/interconnect/<platform>.j2."""
     link, spoke = "tinh-quan-ba", "quan-ba-mcu"
+    (inv / "registry" / "interconnects.yml").write_text(  # one link per pair: this one instead of the lab's
+        "interconnects:\n"
+        f"  - {{id: {link}, name: \"Tỉnh – huyện Quản Bạ\", hub: tinh, spokes: [quan-ba], bandwidth_kbps: 4000,\n"
+        "     purpose: \"Giao ban trực tuyến tỉnh với huyện Quản Bạ\"}\n", encoding="utf-8")
     variables = kit.mcu_variables(inv)
     assert (variables[HUB]["gbtt_platform"], variables[spoke]["gbtt_platform"]) == ("cisco_cms", "pexip_infinity")
     kit.approval(inv, "qd-125", link=link)
