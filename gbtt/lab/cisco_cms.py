@@ -864,7 +864,7 @@ class CmsMcu(Device):
                 break
         if not rules:
             target = self.resolve(remote)
-            if target is not None and target.cascades:
+            if getattr(target, "cascades", False):
                 reason = "unknownDestination"
                 self.lab.log(self.facts.host, "dial", f"{remote}: {reason}: {target.facts.host} is a Call Bridge, "
                                                       f"reached only through an outbound dial plan rule for {domain}")
@@ -879,7 +879,7 @@ class CmsMcu(Device):
         else the reason the leg failed."""
         remote = leg["remoteParty"]
         rate_kbps = max(64, leg["bandwidth"] // 1000)
-        if target is not None and target.cascades and target is not self:
+        if getattr(target, "cascades", False) and target is not self:
             try:
                 peer_leg = target.incoming_cascade(user, domain, self._caller_uri(cid), self, pid, leg["bandwidth"])
             except CallRefused as refusal:
@@ -974,7 +974,7 @@ class CmsMcu(Device):
         self._legs_completed += 1
         if "peerHost" in leg:
             peer = self.lab.device(leg["peerHost"])
-            if peer is not None and peer.cascades:
+            if getattr(peer, "cascades", False):
                 peer.peer_hung_up(leg["peerLeg"], self.facts.host)
         elif "codecHost" in leg:
             codec = self.lab.device(leg["codecHost"])
