@@ -92,6 +92,9 @@ def connection_params(variables: dict) -> tuple[ConnectionParams, dict[str, str]
             accounts[name] = str(variables.get(f"gbtt_{name}") or "")
         extra["secrets"] += [v for v in accounts.values() if v]
         extra["update_passphrase"] = str(variables.get("gbtt_codec_update_passphrase", "on_create"))
+        # the registry's camera presets (id, name): how a platform whose presets have no names
+        # (Poly) seats a meeting by the names of the seating plan (Art. 8.2c)
+        extra["camera_presets"] = list((variables.get("gbtt_endpoint") or {}).get("camera_presets", ()))
     if cls == "router":
         extra["management_address"] = variables.get("gbtt_management_address", variables["ansible_host"])
     params = ConnectionParams(

@@ -61,7 +61,7 @@ def test_up_twice_status_and_down_without_a_lab(small_lab):
     again = lab.gbtt("up")
     assert again.returncode == 0 and "already running" in again.stdout
     out = lab.gbtt("status").stdout
-    assert "13 devices" in out and "13 cisco_cms" in out and "no faults" in out
+    assert "13 devices" in out and "12 cisco_cms" in out and "1 pexip_infinity" in out and "no faults" in out
     lab.down()
     assert "no lab running" in lab.gbtt("down").stdout
 
