@@ -126,7 +126,8 @@ def render_space(reg: m.Registry, plan: mt.Plan, system: m.System, state: str = 
     """The meeting's objects on the MCU of ``system`` (``absent``: the document that removes them)."""
     view = {"id": plan.meeting.id, "clause": plan.clause, "space": space(plan.meeting.id), "title": plan.meeting.title}
     template = render.environment().get_template(f"meetings/{system.mcu.platform}.j2")
-    return template.render(meeting=view, host=system.mcu.host, state=state)
+    return template.render(meeting=view, host=system.mcu.host, state=state,
+                           me=ic._mcu_view(reg, system.id))   # the MCU itself, as templates/interconnect gets it
 
 
 def run(source: reg_mod.Source | str | os.PathLike, meeting_id: str, phase: str,

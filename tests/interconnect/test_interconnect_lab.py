@@ -26,7 +26,7 @@ pytestmark = pytest.mark.lab
 
 VX_LINK, ALL_LINK = "tinh-vi-xuyen", "tinh-cac-huyen"
 HUB = "tinh-mcu"
-WRITES = ("POST", "PUT", "DELETE")
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 @pytest.fixture(scope="module")
