@@ -21,9 +21,11 @@ from gbtt.drivers.base import driver_for
 pytestmark = pytest.mark.lab
 
 CODECS = ["tinh-ubnd-codec", "tinh-dong-van-codec", "tinh-meo-vac-codec", "tinh-yen-minh-codec",
-          "dong-van-ubnd-codec", "dong-van-lung-cu-codec"]
+          "dong-van-ubnd-codec", "dong-van-lung-cu-codec",
+          # the mixed system (Pexip MCU): Poly G7500, Cisco Room Kit, Poly Studio X50
+          "quan-ba-ubnd-codec", "quan-ba-bat-dai-son-codec", "quan-ba-nghia-thuan-codec"]
 BYSTANDER = "tinh-yen-minh-codec"   # in the lab, not in the meetings
-WRITES = ("POST", "PUT", "DELETE")
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 ONE_B = """---
 title: "Giao ban trực tuyến (lab)"
@@ -48,6 +50,18 @@ participants:
   endpoints: [tinh-dong-van, dong-van-ubnd, dong-van-lung-cu]
 seating:
   dong-van-ubnd: "Chủ tọa"
+"""
+MIXED = """---
+title: "Giao ban huyện Quản Bạ (lab, thiết bị nhiều hãng)"
+host_unit: ubnd-quan-ba
+scale: 3b
+start: 2026-12-11 08:00
+duration: 2h
+participants:
+  endpoints: [quan-ba-bat-dai-son, quan-ba-nghia-thuan]
+seating:
+  quan-ba-ubnd: "Chủ tọa"
+  quan-ba-nghia-thuan: "Toàn cảnh"
 """
 
 
@@ -79,6 +93,7 @@ def inv(tmp_path, mlab) -> Path:
     (inv / "meetings").mkdir()
     (inv / "meetings" / "giao-ban.yml").write_text(ONE_B, encoding="utf-8")
     (inv / "meetings" / "ba-cap.yml").write_text(FOUR_B, encoding="utf-8")
+    (inv / "meetings" / "quan-ba.yml").write_text(MIXED, encoding="utf-8")
     return inv
 
 
@@ -187,6 +202,30 @@ def test_test_connect_end_on_the_lab(mlab, inv):
     assert proc.returncode == 0, proc.stderr
     md = (inv.parent / "reports" / f"bao-cao-6-thang-{period}.md").read_text(encoding="utf-8")
     assert "Giao ban trực tuyến (lab) (cấp độ 1b), 3/3 điểm cầu" in md and "| Cuộc họp đã tổ chức | 1 |" in md
+
+
+def test_a_meeting_of_the_mixed_system_on_the_same_playbook(mlab, inv):
+    """Quản Bạ's Pexip Infinity dials a Cisco codec and two Poly codecs; the Poly chair is seated
+    by the preset name of the registry (a Poly preset has only a number)."""
+    codecs = ("quan-ba-ubnd-codec", "quan-ba-bat-dai-son-codec", "quan-ba-nghia-thuan-codec")
+    proc = meeting(mlab, inv, "quan-ba", "connect")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "3 of 3 endpoint(s) in the call" in proc.stdout
+    legs = {leg["remote"]: leg for leg in mcu_legs(mlab, inv, "quan-ba-mcu", "quan-ba")}
+    for host in codecs:
+        assert legs[mlab.address[host]]["state"] == "connected", (host, legs)
+        state = codec_state(mlab, inv, host)
+        assert [c["state"] for c in state["calls"]] == ["connected"] and state["muted"] is True, (host, state)
+    presets = {p["endpoint"]: p["preset"] for p in records(inv, "quan-ba")[-1]["participants"]}
+    assert presets == {"quan-ba-ubnd": "2 Chủ tọa", "quan-ba-bat-dai-son": None,          # not seated
+                       "quan-ba-nghia-thuan": "1 Toàn cảnh"}, presets
+    again = meeting(mlab, inv, "quan-ba", "connect")
+    assert again.returncode == 0 and "changed=0" in again.stdout, again.stdout[-2000:]
+    proc = meeting(mlab, inv, "quan-ba", "end")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert mcu_legs(mlab, inv, "quan-ba-mcu", "quan-ba") == []
+    for host in codecs:
+        assert codec_state(mlab, inv, host)["calls"] == [], host
 
 
 def test_an_interconnected_meeting_passes_the_gate_and_cascades(mlab, inv):
