@@ -126,11 +126,8 @@ then ``calls("gbtt-link-<id>")`` on each MCU shows the outgoing and the incoming
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
-import socket
-import ssl
 import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
@@ -141,22 +138,16 @@ from urllib.parse import parse_qsl
 
 import requests
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError, ConnectError,
-                               ConnectionParams, Driver, DriverError, TrustError, redact)
+                               ConnectionParams, DriverError, TrustError, redact)
+from gbtt.drivers.mcu import OWNED_PREFIX, McuDriver
 from gbtt.yamlio import YamlProblem, fast_load
 
 API_PREFIX = "/api/v1"
 PAGE_SIZE = 10            # what a CMS returns at most per list request: clients page
 DIAL_POLL_SECONDS = 0.5   # how often call_up reads a leg that is still ringing
-OWNED_PREFIX = "gbtt-"
-LINK_PREFIX = "gbtt-link-"  # the interconnect job's objects: gbtt-link-<link id>[--…]
-MEETING_PREFIX = "gbtt-meeting-"  # the meeting job's objects: gbtt-meeting-<meeting id>[--…]
 #: the scopes of the jobs that own objects beside the deploy: scope kind -> the prefix of their names
-JOB_PREFIXES = {"link": LINK_PREFIX, "meeting": MEETING_PREFIX}
-_LINK_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 # =========================================================================================
@@ -600,65 +591,23 @@ class _ApiFailure(Exception):
 # The driver
 # =========================================================================================
 
-class CmsDriver(Driver):
+class CmsDriver(McuDriver):
     platform: ClassVar[str] = "cisco_cms"
     device_class: ClassVar[str] = "mcu"
 
     def __init__(self, host: str, params: ConnectionParams):
         super().__init__(host, params)
-        self._scope = self._scope_of(params.extra.get("scope"))
         self._session: requests.Session | None = None
         self._ca: str | None = None
         self._doc: Doc | None = None
         self._backup: tuple[Doc, dict[str, set[str]]] | None = None
         self._status: ET.Element | None = None
 
-    # -- ownership scope -------------------------------------------------------------------
-    def _scope_of(self, scope: Any) -> tuple[str, str] | None:
-        """``(kind, id)`` of a ``link:<id>`` or ``meeting:<id>`` scope; None for the deploy."""
-        if scope is None:
-            return None
-        kind, _, ident = scope.partition(":") if isinstance(scope, str) else ("", "", "")
-        if kind in JOB_PREFIXES and _LINK_ID.match(ident):
-            return kind, ident
-        raise ConfigError(self.host, f"scope {scope!r}: give none (a deploy), 'link:<id>' (the interconnect job) or "
-                                     "'meeting:<id>' (the meeting job); the id in lower-case letters, digits and "
-                                     "hyphens")
-
-    def _scope_label(self) -> str:
-        return "the deploy" if self._scope is None else ":".join(self._scope)
-
-    def _mine(self) -> str:
-        """The name of the scope's own objects (``gbtt-link-<id>``, ``gbtt-meeting-<id>``)."""
-        return JOB_PREFIXES[self._scope[0]] + self._scope[1]
-
-    def _owns_name(self, name: str) -> bool:
-        """Whether a named object (call leg profile, coSpace, call profile label) is this
-        scope's by its name: ``gbtt-…`` but not a job's (``gbtt-link-…``, ``gbtt-meeting-…``)
-        for the deploy; ``gbtt-link-<id>`` and ``gbtt-link-<id>--…`` for the link ``<id>``,
-        likewise for a meeting (ids have no ``--``, so no link owns another's objects)."""
-        if self._scope is None:
-            return name.startswith(OWNED_PREFIX) and not name.startswith(tuple(JOB_PREFIXES.values()))
-        mine = self._mine()
-        return name == mine or name.startswith(mine + "--")
-
+    # -- ownership scope (gbtt/drivers/mcu.py) ----------------------------------------------
     def _check_scope(self, doc: Doc) -> None:
-        """A deploy document may not name the jobs' objects; a job's document names only its
-        own (dial plan rules, keyed by domain, are free in both)."""
-        for collection in ORDER:
-            if SPECS[collection].key != "name":
-                continue
-            for key in sorted(doc.keys()[collection]):
-                if self._scope is None and key.startswith(tuple(JOB_PREFIXES.values())):
-                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r}: names starting with "
-                                                 f"{LINK_PREFIX!r} or {MEETING_PREFIX!r} are reserved for the "
-                                                 "interconnect job (scope link:<id>) and the meeting job (scope "
-                                                 "meeting:<id>); a deploy never touches them")
-                if self._scope is not None and not self._owns_name(key):
-                    mine = self._mine()
-                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r} is not the "
-                                                 f"{self._scope[0]}'s: a {self._scope_label()} document names only "
-                                                 f"{mine} and {mine}--… objects (and dial plan rules)")
+        """Dial plan rules, keyed by domain, are free in every scope; named objects are not."""
+        self._check_names(((collection, key) for collection in ORDER if SPECS[collection].key == "name"
+                           for key in sorted(doc.keys()[collection])), besides=" (and dial plan rules)")
 
     # -- session ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -1064,61 +1013,6 @@ class CmsDriver(Driver):
                 params[name] = value
         return path, params
 
-    def probe(self, query: dict) -> dict:
-        """``{"tls": true}``: the certificate the MCU presents, read from a TLS handshake and
-        nothing more: no request, no credentials, no open session needed.  Returns
-        ``{"subject", "issuer" (RFC 4514), "not_before", "not_after" (ISO 8601 UTC),
-        "days_left" (float; negative: expired), "sha256" (fingerprint), "verified" (it
-        verifies against ``params.ca_bundle`` for the MCU's address), "error" (why not,
-        else None)}``, also for a certificate that does not verify (expired, unknown CA):
-        then a second handshake that verifies nothing reads it, and is closed at once too.
-        A port that refuses or does not speak TLS is a :class:`ConnectError`."""
-        if not isinstance(query, dict) or set(query) != {"tls"} or query["tls"] is not True:
-            raise ConfigError(self.host, f"probe {_short(repr(query))}: cisco_cms probes {{tls: true}} only")
-        ca = self.params.ca_bundle
-        error = None
-        if not ca or not Path(ca).is_file():
-            error = f"no CA bundle to verify against ({ca or 'ca_bundle not given'})"
-            der = self._handshake(None)
-        else:
-            try:
-                der = self._handshake(str(ca))
-            except ssl.SSLCertVerificationError as exc:
-                error = f"{exc.verify_message or exc.reason or exc} (against {ca})"
-                der = self._handshake(None)
-        cert = x509.load_der_x509_certificate(der)
-        now = dt.datetime.now(dt.timezone.utc)
-        not_after = cert.not_valid_after_utc
-        return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string(),
-                "not_before": _iso(cert.not_valid_before_utc), "not_after": _iso(not_after),
-                "days_left": round((not_after - now).total_seconds() / 86400, 4),
-                "sha256": cert.fingerprint(hashes.SHA256()).hex(":").upper(),
-                "verified": error is None, "error": error}
-
-    def _handshake(self, ca: str | None) -> bytes:
-        """The DER certificate the MCU presents in one TLS handshake, verified against ``ca``
-        (and the address) when given; the connection is closed right after it."""
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)        # no system store: only ``ca``
-        if ca is None:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        else:
-            context.load_verify_locations(cafile=ca)
-        address, port = self.params.address.strip("[]"), int(self.params.port or 443)
-        try:
-            with socket.create_connection((address, port), timeout=self.params.timeout) as raw:
-                with context.wrap_socket(raw, server_hostname=address) as tls:
-                    der = tls.getpeercert(binary_form=True)
-        except ssl.SSLCertVerificationError:
-            raise
-        except ssl.SSLError as exc:
-            raise ConnectError(self.host, f"TLS handshake with {address}:{port} failed: {_short(str(exc))}") from None
-        except OSError as exc:
-            raise ConnectError(self.host, f"{address}:{port}: {type(exc).__name__}: {_short(str(exc))}") from None
-        if not der:
-            raise ConnectError(self.host, f"{address}:{port} presented no certificate")
-        return der
-
     # -- health ----------------------------------------------------------------------------
     def health(self) -> list[Check]:
         try:
@@ -1291,10 +1185,6 @@ def _without_secrets(value: Any) -> Any:
         return {k: ("<redacted>" if _is_secret(k) and isinstance(v, str) and v else _without_secrets(v))
                 for k, v in value.items()}
     return value
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _leg(lid: str, element: ET.Element) -> dict:

@@ -96,7 +96,7 @@ Maintenance
   Tastypie filters ``<field>[__<lookup>]``.  Anything else is a :class:`ConfigError` before a
   request is sent; HTTP 400/404 too.
 * ``probe({"tls": true})``: the certificate the MCU presents, from a TLS handshake alone (the
-  Cisco Meeting Server driver's probe: :meth:`gbtt.drivers.cisco_cms.CmsDriver.probe`).
+  MCU drivers' shared probe: :meth:`gbtt.drivers.mcu.McuDriver.probe`).
 * ``get_facts()``: ``os_version`` is the Management Node's version as the baselines write it
   (``35.1`` of ``35.1 (build 81267)``), ``uptime`` the seconds since the most recent boot of a
   Conferencing Node (``status/v1/worker_vm/`` ``boot_time``).
@@ -118,17 +118,12 @@ import requests
 import yaml
 
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError, ConnectError,
-                               ConnectionParams, Driver, DriverError, TrustError, redact)
-from gbtt.drivers.cisco_cms import CmsDriver
+                               ConnectionParams, DriverError, TrustError, redact)
+from gbtt.drivers.mcu import McuDriver
 from gbtt.yamlio import YamlProblem, fast_load
 
 API_PREFIX = "/api/admin/"
 DIAL_POLL_SECONDS = 0.5
-OWNED_PREFIX = "gbtt-"
-LINK_PREFIX = "gbtt-link-"
-MEETING_PREFIX = "gbtt-meeting-"
-JOB_PREFIXES = {"link": LINK_PREFIX, "meeting": MEETING_PREFIX}
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 #: a field whose value is a secret: redacted in diffs and in what ask() answers
 _SECRET = re.compile(r"(?i)(^|_)(pin|password|passphrase|secret|private_key|token)$")
 
@@ -586,56 +581,21 @@ _ASK_PARAM = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*(__(exact|iexact|contains|
 # The driver
 # =========================================================================================
 
-class PexipDriver(Driver):
+class PexipDriver(McuDriver):
     platform: ClassVar[str] = "pexip_infinity"
     device_class: ClassVar[str] = "mcu"
-    #: the TLS handshake of the probe: the same as the Cisco Meeting Server driver's
-    _handshake = CmsDriver._handshake
 
     def __init__(self, host: str, params: ConnectionParams):
         super().__init__(host, params)
-        self._scope = self._scope_of(params.extra.get("scope"))
         self._session: requests.Session | None = None
         self._ca: str | None = None
         self._doc: Doc | None = None
         self._backup: tuple[Doc, dict[str, set[str]]] | None = None
 
-    # -- ownership scope -------------------------------------------------------------------
-    def _scope_of(self, scope: Any) -> tuple[str, str] | None:
-        if scope is None:
-            return None
-        kind, _, ident = scope.partition(":") if isinstance(scope, str) else ("", "", "")
-        if kind in JOB_PREFIXES and _ID.match(ident):
-            return kind, ident
-        raise ConfigError(self.host, f"scope {scope!r}: give none (a deploy), 'link:<id>' (the interconnect job) or "
-                                     "'meeting:<id>' (the meeting job); the id in lower-case letters, digits and "
-                                     "hyphens")
-
-    def _scope_label(self) -> str:
-        return "the deploy" if self._scope is None else ":".join(self._scope)
-
-    def _mine(self) -> str:
-        return JOB_PREFIXES[self._scope[0]] + self._scope[1]
-
-    def _owns_name(self, name: str) -> bool:
-        if self._scope is None:
-            return name.startswith(OWNED_PREFIX) and not name.startswith(tuple(JOB_PREFIXES.values()))
-        mine = self._mine()
-        return name == mine or name.startswith(mine + "--")
-
+    # -- ownership scope (gbtt/drivers/mcu.py) ----------------------------------------------
     def _check_scope(self, doc: Doc) -> None:
-        for collection in ORDER:
-            for key in sorted(doc.keys()[collection]):
-                if self._scope is None and key.startswith(tuple(JOB_PREFIXES.values())):
-                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r}: names starting with "
-                                                 f"{LINK_PREFIX!r} or {MEETING_PREFIX!r} are reserved for the "
-                                                 "interconnect job (scope link:<id>) and the meeting job (scope "
-                                                 "meeting:<id>); a deploy never touches them")
-                if self._scope is not None and not self._owns_name(key):
-                    mine = self._mine()
-                    raise ConfigError(self.host, f"intended configuration: {collection} {key!r} is not the "
-                                                 f"{self._scope[0]}'s: a {self._scope_label()} document names only "
-                                                 f"{mine} and {mine}--… objects")
+        """Every object of a Pexip document is named (routing rules too), so every one counts."""
+        self._check_names((collection, key) for collection in ORDER for key in sorted(doc.keys()[collection]))
 
     # -- session ---------------------------------------------------------------------------
     def open(self) -> None:
@@ -1024,15 +984,6 @@ class PexipDriver(Driver):
                     raise ConfigError(self.host, f"ask: {_short(text)!r}: {name} has a bad value")
                 params[name] = value
         return path, params
-
-    def probe(self, query: dict) -> dict:
-        """``{"tls": true}``: the certificate the MCU presents, from a TLS handshake alone (no
-        request, no credentials, no open session); the Cisco Meeting Server driver's probe, whose
-        answer the certificate judge reads: ``subject``, ``issuer``, ``not_before``,
-        ``not_after``, ``days_left``, ``sha256``, ``verified``, ``error``."""
-        if not isinstance(query, dict) or set(query) != {"tls"} or query["tls"] is not True:
-            raise ConfigError(self.host, f"probe {_short(repr(query))}: pexip_infinity probes {{tls: true}} only")
-        return CmsDriver.probe(self, query)
 
     # -- call control ----------------------------------------------------------------------
     def call_up(self, space: str, remote: str, bandwidth_kbps: int) -> dict:
