@@ -110,15 +110,15 @@ import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 import yaml
 
+from gbtt.drivers import https
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError, ConnectError,
-                               ConnectionParams, DriverError, TrustError, redact)
+                               ConnectionParams, DriverError, redact)
 from gbtt.drivers.mcu import McuDriver
 from gbtt.yamlio import YamlProblem, fast_load
 
@@ -599,18 +599,9 @@ class PexipDriver(McuDriver):
 
     # -- session ---------------------------------------------------------------------------
     def open(self) -> None:
-        ca = self.params.ca_bundle
-        if not ca:
-            raise TrustError(self.host, "no CA bundle (ca_bundle) given: the MCU's certificate is verified against "
-                                        "the inventory's CA bundle only, never the system store")
-        if not Path(ca).is_file():
-            raise TrustError(self.host, f"CA bundle {ca} does not exist")
-        self._ca = str(ca)
-        session = requests.Session()
-        session.trust_env = False
-        session.verify = self._ca
+        self._ca = https.ca_bundle(self.host, self.params, "MCU")
+        session = https.session(self._ca, {"Accept": "application/json"})
         session.auth = (self.params.username, self.params.password)
-        session.headers["Accept"] = "application/json"
         self._session = session
         try:
             self._json("GET", "status/v1/management_vm/")
@@ -627,33 +618,14 @@ class PexipDriver(McuDriver):
         self._session = None
 
     # -- HTTP ------------------------------------------------------------------------------
-    def _base(self) -> str:
-        address = self.params.address
-        if ":" in address and not address.startswith("["):
-            address = f"[{address}]"
-        return f"https://{address}:{self.params.port or 443}"
-
     def _request(self, method: str, path: str, query: dict[str, Any] | None = None,
                  body: dict | None = None) -> requests.Response:
         """``path`` under ``/api/admin/`` (``configuration/v1/conference/``)."""
         if self._session is None:
             raise ConnectError(self.host, "not connected: open() first")
-        url = f"{self._base()}{API_PREFIX}{path}"
-        try:
-            response = self._session.request(method, url, params=query, json=body, verify=self._ca,
-                                             timeout=self.params.timeout, allow_redirects=False)
-        except requests.exceptions.SSLError as exc:
-            text = str(exc)
-            if re.search(r"(?i)certificate|verify|hostname", text):
-                why = re.search(r"certificate verify failed: (.*?) \(_ssl\.c:\d+\)", text)
-                raise TrustError(self.host, f"the MCU's TLS certificate does not verify against {self._ca}: "
-                                            f"{why.group(1) if why else _short(text)}; nothing was sent") from None
-            raise ConnectError(self.host, f"TLS failed: {_short(text)}") from None
-        except requests.exceptions.Timeout:
-            raise ConnectError(self.host, f"{method} {path}: no answer within {self.params.timeout} s") from None
-        except requests.exceptions.RequestException as exc:
-            raise ConnectError(self.host, f"{method} {path}: connection failed "
-                                          f"({type(exc).__name__}: {_short(str(exc))})") from None
+        response = https.request(self._session, self.host, method, f"{https.base_url(self.params)}{API_PREFIX}{path}",
+                                 ca=self._ca, timeout=self.params.timeout, device="MCU", what=f"{method} {path}",
+                                 params=query, json=body)
         if response.status_code in (401, 403):
             raise AuthenticationError(self.host, f"login as {self.params.username!r} refused "
                                                  f"(HTTP {response.status_code})")

@@ -115,12 +115,12 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote as url_quote
 
 import requests
 
+from gbtt.drivers import https
 from gbtt.drivers.base import (AuthenticationError, Check, CommitError, ConfigError, ConnectError,
                                ConnectionParams, Driver, DriverError, TrustError, redact)
 
@@ -349,18 +349,12 @@ class PolyDriver(Driver):
 
     # -- session ----------------------------------------------------------------------------
     def open(self) -> None:
-        ca = self.params.ca_bundle
-        if not ca:
-            raise TrustError(self.host, "no CA bundle (ca_bundle) given: the codec's certificate is verified "
-                                        "against the inventory's CA bundle only, never the system store")
-        if not Path(ca).is_file():
-            raise TrustError(self.host, f"CA bundle {ca} does not exist")
-        self._ca = str(ca)
+        self._ca = https.ca_bundle(self.host, self.params, "codec")
         if self._session is None:
             try:
                 self._connect()
             except _Lost as exc:
-                raise ConnectError(self.host, self._redact(f"cannot connect to {self._base()}: {exc}")) from None
+                raise ConnectError(self.host, self._redact(f"cannot connect to {https.base_url(self.params)}: {exc}")) from None
 
     def close(self) -> None:
         session, self._session = self._session, None
@@ -372,23 +366,14 @@ class PolyDriver(Driver):
             pass                 # the session ends with the connection anyway
         session.close()
 
-    def _base(self) -> str:
-        address = self.params.address
-        if ":" in address and not address.startswith("["):
-            address = f"[{address}]"
-        return f"https://{address}:{self.params.port or 443}"
-
     def _url(self, path: str) -> str:
-        return f"{self._base()}/rest/{path}"
+        return f"{https.base_url(self.params)}/rest/{path}"
 
     def _connect(self) -> None:
         """A new HTTPS session, logged in.  Raises TrustError, AuthenticationError, _Lost."""
         self._drop_session()
-        session = requests.Session()
-        session.trust_env = False               # $REQUESTS_CA_BUNDLE, proxies, .netrc change nothing
-        session.verify = self._ca
+        session = https.session(self._ca, {"Accept": "application/json", "Content-Type": "application/json"})
         session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))  # stores nothing
-        session.headers.update({"Accept": "application/json", "Content-Type": "application/json"})
         self._session = session
         try:
             self._login()
@@ -429,20 +414,11 @@ class PolyDriver(Driver):
             raise _Lost("not connected")
         send_body = body is not None if has_body is None else has_body
         try:
-            return self._session.request(method, self._url(path), params=query,
-                                         data=json.dumps(body) if send_body else None, verify=self._ca,
-                                         timeout=self.params.timeout, allow_redirects=False)
-        except requests.exceptions.SSLError as exc:
-            text = str(exc)
-            if re.search(r"(?i)certificate|verify|hostname", text):
-                why = re.search(r"certificate verify failed: (.*?) \(_ssl\.c:\d+\)", text)
-                raise TrustError(self.host, f"the codec's TLS certificate does not verify against {self._ca}: "
-                                            f"{why.group(1) if why else _short(text)}; nothing was sent") from None
-            raise _Lost(f"TLS failed: {_short(text)}") from None
-        except requests.exceptions.Timeout:
-            raise _Lost(f"{method} /rest/{path}: no answer within {self.params.timeout:g} s") from None
-        except requests.exceptions.RequestException as exc:
-            raise _Lost(f"{method} /rest/{path}: connection failed ({type(exc).__name__})") from None
+            return https.request(self._session, self.host, method, self._url(path), ca=self._ca,
+                                 timeout=self.params.timeout, device="codec", what=f"{method} /rest/{path}",
+                                 params=query, data=json.dumps(body) if send_body else None)
+        except ConnectError as exc:
+            raise _Lost(exc.message) from None
 
     def _send(self, method: str, path: str, body: Any = None, query: dict | None = None,
               has_body: bool | None = None) -> requests.Response:
@@ -925,8 +901,3 @@ def _reason(response: requests.Response) -> str:
     if isinstance(doc, dict) and doc.get("reason"):
         return f" ({doc['reason']})"
     return ""
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text[:200]
