@@ -161,7 +161,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Union
 
-from gbtt.lab.device import Device, Facts, Lab, Shell, Timer
+from gbtt.lab.device import Device, Facts, Lab, Shell
 
 # -- value spaces ---------------------------------------------------------------------------
 
@@ -665,7 +665,6 @@ class CeCodec(Device):
         self.model = model_of(facts)
         self.schema = config_schema(self.model)
         self._index = {tuple(w.lower() for w in path.split()): path for path in self.schema}
-        self._timers: dict[str, tuple[Timer, Callable[[], None]]] = {}
         super().__init__(facts, lab, state)
         self._complete_state()
         self._reset_runtime()
@@ -852,29 +851,6 @@ class CeCodec(Device):
         """Whether camera, microphone input or video output ``n`` has its device connected."""
         overrides = self.state["faults"].get("peripherals", {})
         return overrides.get(f"{kind} {n}", self._plugged_by_default(kind, n))
-
-    def expire_timers(self) -> list[str]:
-        fired = []
-        for name in list(self._timers):
-            timer, callback = self._timers.pop(name)
-            timer.cancel()
-            callback()
-            fired.append(name)
-        return fired
-
-    def _schedule(self, name: str, seconds: float, callback: Callable[[], None]) -> None:
-        self._cancel(name)
-
-        def fire() -> None:
-            self._timers.pop(name, None)
-            callback()
-
-        self._timers[name] = (self.lab.call_later(seconds, fire), fire)
-
-    def _cancel(self, name: str) -> None:
-        entry = self._timers.pop(name, None)
-        if entry is not None:
-            entry[0].cancel()
 
     def _arm_standby(self) -> None:
         """Idle (awake or in halfwake) with ``Standby Control: On``: standby after ``Standby

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Protocol
+from typing import Callable, ClassVar, Protocol
 
 
 #: fault kinds the core applies; the rest go to the device
@@ -104,6 +104,8 @@ class Device:
         self.lab = lab
         self._state: dict | None = state
         self.booted_at = time.monotonic()
+        #: named timers of the device (:meth:`_schedule`): name -> (lab timer, what it runs)
+        self._timers: dict[str, tuple[Timer, Callable[[], None]]] = getattr(self, "_timers", {})
 
     @property
     def state(self) -> dict:
@@ -148,8 +150,31 @@ class Device:
 
     def expire_timers(self) -> list[str]:
         """Fault ``expire``: fire every pending timer now (e.g. let a commit-confirm revert).
-        Returns what fired."""
-        return []
+        Returns what fired (by default: the named timers of :meth:`_schedule`)."""
+        fired = []
+        for name in list(self._timers):
+            timer, callback = self._timers.pop(name)
+            timer.cancel()
+            callback()
+            fired.append(name)
+        return fired
+
+    def _schedule(self, name: str, seconds: float, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after ``seconds`` of lab time, as the timer ``name`` (one that was
+        pending under that name is cancelled first)."""
+        self._cancel(name)
+
+        def fire() -> None:
+            self._timers.pop(name, None)
+            callback()
+
+        self._timers[name] = (self.lab.call_later(seconds, fire), fire)
+
+    def _cancel(self, name: str) -> None:
+        """Cancel the timer ``name`` if it is pending."""
+        entry = self._timers.pop(name, None)
+        if entry is not None:
+            entry[0].cancel()
 
     def resolve(self, uri: str) -> "Device | None":
         """The other lab device a call to ``uri`` reaches: ``sip:user@host:port;params``,

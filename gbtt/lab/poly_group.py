@@ -111,10 +111,10 @@ import secrets
 import time
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 from xml.sax.saxutils import quoteattr
 
-from gbtt.lab.device import Device, Facts, HttpRequest, HttpResponse, Lab, Timer
+from gbtt.lab.device import Device, Facts, HttpRequest, HttpResponse, Lab
 
 # -- value spaces ---------------------------------------------------------------------------
 
@@ -365,7 +365,6 @@ class PolyCodec(Device):
 
     def __init__(self, facts: Facts, lab: Lab, state: dict | None = None):
         self.model = model_of(facts)
-        self._timers: dict[str, tuple[Timer, Callable[[], None]]] = {}
         self.sessions: dict[str, dict] = {}
         super().__init__(facts, lab, state)
         self._reset_runtime()
@@ -422,29 +421,6 @@ class PolyCodec(Device):
 
     def software(self) -> str:
         return self.state["faults"].get("software") or self.facts.software or ""
-
-    def expire_timers(self) -> list[str]:
-        fired = []
-        for name in list(self._timers):
-            timer, callback = self._timers.pop(name)
-            timer.cancel()
-            callback()
-            fired.append(name)
-        return fired
-
-    def _schedule(self, name: str, seconds: float, callback: Callable[[], None]) -> None:
-        self._cancel(name)
-
-        def fire() -> None:
-            self._timers.pop(name, None)
-            callback()
-
-        self._timers[name] = (self.lab.call_later(seconds, fire), fire)
-
-    def _cancel(self, name: str) -> None:
-        entry = self._timers.pop(name, None)
-        if entry is not None:
-            entry[0].cancel()
 
     def _arm_sleep(self) -> None:
         """Awake and idle: asleep after ``device.sleepTimeout`` minutes."""
