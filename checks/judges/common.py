@@ -63,3 +63,30 @@ def uptime(facts: dict, ctx) -> Verdict:
     if seconds < 86400:
         return Verdict("warn", value, "rebooted within the last 24 hours")
     return Verdict("pass", value)
+
+
+#: line-to-mcu, on every router platform (a driver's ``ping`` query answers the same dict):
+#: this much loss (percent) or more fails; any loss warns
+LOSS_FAIL_PERCENT = 5.0
+#: ... an average round trip (ms) of this or more fails
+RTT_FAIL_MS = 300
+#: ... of this or more warns
+RTT_WARN_MS = 150
+
+
+def line_to_mcu(answer: dict, ctx) -> Verdict:
+    """A ping from the router to the system's MCU (``{sent, received, loss_percent,
+    rtt_avg_ms, …}``): fail at :data:`LOSS_FAIL_PERCENT` loss or an average round trip of
+    :data:`RTT_FAIL_MS`; warn on any loss or from :data:`RTT_WARN_MS`; pass otherwise."""
+    if not isinstance(answer, dict) or "loss_percent" not in answer:
+        raise ValueError(f"not a ping result: {answer!r}"[:200])
+    loss = float(answer["loss_percent"])
+    average = answer.get("rtt_avg_ms")
+    value = f"{loss:g} % loss" + (f", {average} ms avg" if average is not None else "")
+    evidence = str(answer.get("text") or f"{answer.get('received')}/{answer.get('sent')} echoes answered")
+    if average is None or loss >= LOSS_FAIL_PERCENT or average >= RTT_FAIL_MS:
+        limits = f"fails at {LOSS_FAIL_PERCENT:g} % loss or {RTT_FAIL_MS} ms average"
+        return Verdict("fail", value, f"{evidence}\n({limits})")
+    if loss > 0 or average >= RTT_WARN_MS:
+        return Verdict("warn", value, f"{evidence}\n(warns on any loss or from {RTT_WARN_MS} ms average)")
+    return Verdict("pass", value, evidence)
